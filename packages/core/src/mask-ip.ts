@@ -1,0 +1,38 @@
+import ipaddr from 'ipaddr.js';
+
+/** Normalises an address string: strips brackets/zone ids/ports and maps IPv4-in-IPv6 back to IPv4. */
+export function normalizeIp(raw: string | undefined | null): string | undefined {
+  if (!raw) return undefined;
+  let s = raw.trim();
+  if (s.startsWith('[')) {
+    const end = s.indexOf(']');
+    if (end > 0) s = s.slice(1, end);
+  } else if (s.indexOf(':') !== -1 && s.indexOf(':') === s.lastIndexOf(':') && s.indexOf('.') !== -1) {
+    s = s.slice(0, s.indexOf(':')); // "1.2.3.4:5678"
+  }
+  const zone = s.indexOf('%');
+  if (zone !== -1) s = s.slice(0, zone);
+  if (!ipaddr.isValid(s)) return undefined;
+  try {
+    return ipaddr.process(s).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The network an anonymous visitor is tracked by: IPv4 with the last octet masked (`192.168.1.*`),
+ * IPv6 by its /64 (`2001:db8:1:2::/64`). Returns undefined for anything that is not an IP address.
+ */
+export function maskIp(raw: string | undefined | null): string | undefined {
+  const ip = normalizeIp(raw);
+  if (!ip) return undefined;
+  const addr = ipaddr.parse(ip);
+  if (addr.kind() === 'ipv4') {
+    const o = (addr as ipaddr.IPv4).octets;
+    return `${o[0]}.${o[1]}.${o[2]}.*`;
+  }
+  const parts = (addr as ipaddr.IPv6).toNormalizedString().split(':').slice(0, 4);
+  const prefix = new ipaddr.IPv6([...parts.map((p) => parseInt(p, 16)), 0, 0, 0, 0]);
+  return `${prefix.toString()}/64`;
+}
