@@ -5,3 +5,5 @@ export type { KnownEventType } from './event-types.js';
 export { compileRouteRules, DEFAULT_ROUTE_RULES, RouteRuleError } from './route-rules.js';
 export type { RouteRuleConfig, RouteRequest, RouteClassifier } from './route-rules.js';
 export { resolveEventType } from './event-type.js';
+export { createIpMatcher, IpRangeError } from './ip-matcher.js';
+export type { IpMatcher } from './ip-matcher.js';
