@@ -1,0 +1,151 @@
+import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { formatHostPort, parseListenAddress } from './config/address.js';
+import { loadConfig } from './config/load.js';
+import type { CollectorConfig, PartialCollectorConfig } from './config/types.js';
+import { validateConfig } from './config/validate.js';
+import type { SectionValidator } from './config/validate.js';
+import { createPipeline, prepareDatabase } from './pipeline.js';
+import type { EventConsumer, EventProcessor, Pipeline } from './pipeline.js';
+import { OtlpGrpcServer } from './receive/grpc.js';
+import { otlpHttpPlugin } from './receive/http.js';
+import { openDatabase } from './store/database.js';
+import type { Migration } from './store/migrate.js';
+import { queryRows } from './store/query.js';
+
+export interface CollectorSettings {
+  logger?: Logger;
+  /** Extra stages; the CLI passes the built-in ones (enrichment, rules, SQL endpoint) through here. */
+  extensions?: CollectorExtension[];
+}
+
+/**
+ * A stage that plugs into the collector: its config section, schema, and what it adds to the pipeline.
+ * `start` runs after the database is migrated and before the listeners open.
+ */
+export interface CollectorExtension {
+  section?: string;
+  validate?: SectionValidator;
+  migrations?: Migration[];
+  start(ctx: ExtensionContext): Promise<ExtensionHandle>;
+}
+
+export interface ExtensionContext {
+  config: Readonly<CollectorConfig>;
+  instance: DuckDBInstance;
+  logger: Logger;
+  http: FastifyInstance;
+}
+
+export interface ExtensionHandle {
+  processor?: EventProcessor;
+  consumer?: EventConsumer;
+  /** Called after the OTLP listeners are up (e.g. to open another listener). */
+  afterListen?(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface Collector {
+  readonly config: Readonly<CollectorConfig>;
+  readonly addresses: { http?: string; grpc?: string };
+  readonly instance: DuckDBInstance;
+  readonly logger: Logger;
+  readonly pipeline: Pipeline;
+  query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts a collector: opens and migrates the database, starts the stages, then listens for OTLP.
+ * `config` is merged over the defaults (use loadConfig for files and env); it is validated once, here.
+ */
+export async function createCollector(config: PartialCollectorConfig = {}, settings: CollectorSettings = {}): Promise<Collector> {
+  const extensions = settings.extensions ?? [];
+  const validators: Record<string, SectionValidator> = {};
+  for (const ext of extensions) if (ext.section && ext.validate) validators[ext.section] = ext.validate;
+  const cfg = validateConfig(loadConfig({ overrides: config }), validators);
+  const logger = settings.logger ?? pino({ level: cfg.log.level });
+
+  const instance = await openDatabase(cfg.db);
+  let writeConn: DuckDBConnection | undefined;
+  let readConn: DuckDBConnection | undefined;
+  const handles: ExtensionHandle[] = [];
+  let http: FastifyInstance | undefined;
+  let grpc: OtlpGrpcServer | undefined;
+  let pipeline: Pipeline | undefined;
+  let accepting = false;
+
+  const shutdown = async () => {
+    accepting = false;
+    await http?.close();
+    await grpc?.close();
+    await pipeline?.close();
+    for (const h of handles.reverse()) await h.close?.().catch((err) => logger.error({ err }, 'stage failed to close'));
+    if (writeConn) {
+      await writeConn.run('CHECKPOINT').catch((err) => logger.warn({ err }, 'checkpoint at shutdown failed'));
+      writeConn.closeSync();
+    }
+    readConn?.closeSync();
+    instance.closeSync();
+  };
+
+  try {
+    writeConn = await instance.connect();
+    readConn = await instance.connect();
+    const applied = await prepareDatabase(writeConn, extensions.flatMap((e) => e.migrations ?? []));
+    if (applied.length) logger.info({ migrations: applied }, 'database schema updated');
+
+    http = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, disableRequestLogging: true, forceCloseConnections: false });
+    http.get('/healthz', async (_req, reply) =>
+      accepting ? { status: 'ok' } : reply.code(503).send({ status: 'starting or stopping' }),
+    );
+
+    for (const ext of extensions) handles.push(await ext.start({ config: cfg, instance, logger, http }));
+
+    pipeline = await createPipeline({
+      config: cfg,
+      instance,
+      writeConnection: writeConn,
+      logger,
+      processors: handles.flatMap((h) => (h.processor ? [h.processor] : [])),
+      consumers: handles.flatMap((h) => (h.consumer ? [h.consumer] : [])),
+    });
+    const otlp = { export: pipeline.export, token: cfg.receive.token, maxBodyBytes: cfg.receive.maxBodyBytes };
+
+    const addresses: { http?: string; grpc?: string } = {};
+    if (cfg.receive.http !== 'off') {
+      await http.register(otlpHttpPlugin, otlp);
+      const { host, port } = parseListenAddress(cfg.receive.http, 'receive.http');
+      await http.listen({ host, port });
+      const bound = http.server.address();
+      const boundPort = typeof bound === 'object' && bound ? bound.port : port;
+      addresses.http = `http://${formatHostPort(host, boundPort)}`;
+      logger.info({ address: addresses.http }, 'OTLP/HTTP listening (POST /v1/traces, GET /healthz)');
+    }
+    if (cfg.receive.grpc !== 'off') {
+      grpc = new OtlpGrpcServer(otlp);
+      const { host, port } = parseListenAddress(cfg.receive.grpc, 'receive.grpc');
+      addresses.grpc = formatHostPort(host, await grpc.listen(host, port));
+      logger.info({ address: addresses.grpc }, 'OTLP/gRPC listening');
+    }
+    for (const h of handles) await h.afterListen?.();
+    accepting = true;
+
+    const conn = readConn;
+    return {
+      config: cfg,
+      addresses,
+      instance,
+      logger,
+      pipeline,
+      query: (sql, params) => queryRows(conn, sql, params),
+      close: shutdown,
+    };
+  } catch (err) {
+    await shutdown().catch(() => undefined);
+    throw err;
+  }
+}

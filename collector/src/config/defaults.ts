@@ -1,0 +1,24 @@
+import type { CollectorConfig } from './types.js';
+
+export const DEFAULT_DB_PATH = './data/spyglass.duckdb';
+
+export function createDefaultConfig(): CollectorConfig {
+  return {
+    db: DEFAULT_DB_PATH,
+    receive: {
+      http: '127.0.0.1:4318',
+      grpc: '127.0.0.1:4317',
+      token: null,
+      maxBodyBytes: 64 * 1024 * 1024, // OTLP spec's recommended limit
+    },
+    store: {
+      maxQueuedEvents: 200_000,
+      maxBatchEvents: 50_000,
+    },
+    events: {
+      routeRules: [],
+      defaultRouteRules: true,
+    },
+    log: { level: 'info' },
+  };
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { SpyglassError } from '../errors.js';
+import { createDefaultConfig } from './defaults.js';
+import type { CollectorConfig, PartialCollectorConfig } from './types.js';
+
+/** Environment variables and the config key each one sets. Nothing outside config/ reads the environment. */
+export const ENV_KEYS: Record<string, string[]> = {
+  SPYGLASS_DB: ['db'],
+  SPYGLASS_OTLP_HTTP: ['receive', 'http'],
+  SPYGLASS_OTLP_GRPC: ['receive', 'grpc'],
+  SPYGLASS_TOKEN: ['receive', 'token'],
+  SPYGLASS_LOG_LEVEL: ['log', 'level'],
+};
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Merges `over` onto `base`: objects key by key, anything else (arrays included) replaced. */
+export function mergeConfig<T>(base: T, over: unknown): T {
+  if (!isPlainObject(over)) return base;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeConfig(out[k], v) : v;
+  }
+  return out as T;
+}
+
+export function readConfigFile(path: string): PartialCollectorConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new SpyglassError('SPY_ERR_CONFIG_INVALID', `cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new SpyglassError('SPY_ERR_CONFIG_INVALID', `config file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (!isPlainObject(doc)) throw new SpyglassError('SPY_ERR_CONFIG_INVALID', `config file ${path} must be a YAML mapping`);
+  return doc as PartialCollectorConfig;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): PartialCollectorConfig {
+  const out: Record<string, unknown> = {};
+  for (const [name, path] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    let node = out;
+    for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[path[path.length - 1]] = value;
+  }
+  return out;
+}
+
+/** defaults ← config file ← environment ← flags (later wins). Validation happens separately, once. */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: PartialCollectorConfig }): CollectorConfig {
+  let config = createDefaultConfig();
+  if (options.file) config = mergeConfig(config, readConfigFile(options.file));
+  if (options.env) config = mergeConfig(config, configFromEnv(options.env));
+  if (options.overrides) config = mergeConfig(config, options.overrides);
+  return config;
+}

@@ -1,0 +1,43 @@
+import type { RouteRuleConfig } from '@spyglass/core';
+
+/** Settings a user writes (YAML file, env, flags). See README "Configuration" for each key. */
+export interface CollectorConfig {
+  /** DuckDB file. */
+  db: string;
+  receive: ReceiveConfig;
+  store: StoreConfig;
+  events: EventsConfig;
+  log: LogConfig;
+  /** Sections owned by later stages (SQL endpoint, rules, enrichment); validated by those stages. */
+  [section: string]: unknown;
+}
+
+export interface ReceiveConfig {
+  /** OTLP/HTTP listen address, or "off". */
+  http: string;
+  /** OTLP/gRPC listen address, or "off". */
+  grpc: string;
+  /** When set, OTLP requests need `Authorization: Bearer <token>`. */
+  token: string | null;
+  /** Largest request body accepted, after decompression. */
+  maxBodyBytes: number;
+}
+
+export interface StoreConfig {
+  maxQueuedEvents: number;
+  maxBatchEvents: number;
+}
+
+export interface EventsConfig {
+  /** Rules tried before the built-in ones (first match wins). */
+  routeRules: RouteRuleConfig[];
+  /** Whether the built-in account-flow rules (POST /login etc.) apply after the user's. */
+  defaultRouteRules: boolean;
+}
+
+export interface LogConfig {
+  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type PartialCollectorConfig = DeepPartial<Omit<CollectorConfig, string>> & { [section: string]: unknown };

@@ -1,0 +1,59 @@
+import { SpyglassError } from '../errors.js';
+import type { TraceRequest } from './otlp-types.js';
+
+/**
+ * OTLP/JSON → decoded request. OTLP/JSON is proto3 JSON with hex ids and integer enums; int64 fields may be
+ * numbers or strings. Values are left as they are here and read leniently by the events stage; this step checks
+ * only the structure every later step relies on, and names the first place that is wrong.
+ */
+export function decodeJsonRequest(body: Uint8Array | string): TraceRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new SpyglassError('SPY_ERR_DECODE_JSON', (err as Error).message, { cause: err });
+  }
+  checkShape(parsed);
+  return parsed as TraceRequest;
+}
+
+function fail(path: string, what: string): never {
+  throw new SpyglassError('SPY_ERR_DECODE_JSON', `${path} ${what}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkList(v: unknown, path: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) fail(path, 'must be an array');
+  return v;
+}
+
+function checkAttributes(v: unknown, path: string): void {
+  checkList(v, path).forEach((kv, i) => {
+    if (!isObject(kv) || typeof kv.key !== 'string') fail(`${path}[${i}]`, 'must be an object with a string "key"');
+    if (kv.value !== undefined && kv.value !== null && !isObject(kv.value)) fail(`${path}[${i}].value`, 'must be an object');
+  });
+}
+
+function checkShape(req: unknown): void {
+  if (!isObject(req)) fail('body', 'must be a JSON object');
+  checkList(req.resourceSpans, 'resourceSpans').forEach((rs, i) => {
+    const p = `resourceSpans[${i}]`;
+    if (!isObject(rs)) fail(p, 'must be an object');
+    if (rs.resource !== undefined && rs.resource !== null) {
+      if (!isObject(rs.resource)) fail(`${p}.resource`, 'must be an object');
+      checkAttributes(rs.resource.attributes, `${p}.resource.attributes`);
+    }
+    checkList(rs.scopeSpans, `${p}.scopeSpans`).forEach((ss, j) => {
+      const q = `${p}.scopeSpans[${j}]`;
+      if (!isObject(ss)) fail(q, 'must be an object');
+      checkList(ss.spans, `${q}.spans`).forEach((span, k) => {
+        if (!isObject(span)) fail(`${q}.spans[${k}]`, 'must be an object');
+        checkAttributes(span.attributes, `${q}.spans[${k}].attributes`);
+      });
+    });
+  });
+}

@@ -1,0 +1,160 @@
+import { ATTR_SERVICE_NAME, maskIp, normalizeIp, resolveEventType } from '@spyglass/core';
+import type { RouteClassifier } from '@spyglass/core';
+import type { OtlpKeyValue, OtlpSpan, TraceRequest } from '../decode/otlp-types.js';
+import { SPAN_KIND_SERVER } from '../decode/otlp-types.js';
+import { readHttpFields } from './http-fields.js';
+import { FIELD_LIMITS, truncate } from './limits.js';
+import { anyToInt, anyToString, idToHex, int64ToNumber } from './otlp-values.js';
+import type { IdentityKind, SecurityEvent } from './security-event.js';
+
+export interface MapResult {
+  events: SecurityEvent[];
+  /** Spans that are not HTTP server spans: not events, not errors. */
+  ignored: number;
+  /** HTTP server spans that could not become an event, with the first few reasons. */
+  rejected: number;
+  rejectReasons: string[];
+}
+
+const MAX_REASONS = 5;
+
+function resourceServiceName(attrs: readonly OtlpKeyValue[] | undefined): string | null {
+  if (!attrs) return null;
+  for (const kv of attrs) if (kv.key === ATTR_SERVICE_NAME) return truncate(anyToString(kv.value), FIELD_LIMITS.serviceName);
+  return null;
+}
+
+function isServerKind(kind: unknown): boolean {
+  return kind === SPAN_KIND_SERVER || kind === 'SPAN_KIND_SERVER' || kind === String(SPAN_KIND_SERVER);
+}
+
+function splitTarget(target: string): { path: string; query: string | undefined } {
+  const q = target.indexOf('?');
+  return q === -1 ? { path: target, query: undefined } : { path: target.slice(0, q), query: target.slice(q + 1) };
+}
+
+function pathFromUrl(full: string): { path: string; query: string | undefined } | undefined {
+  try {
+    const u = new URL(full);
+    return { path: u.pathname, query: u.search ? u.search.slice(1) : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns one decoded export request into security events. Pure: no I/O, no clock. A span becomes an event when it
+ * is a SERVER span with an HTTP method; a span that is one but lacks what an event needs is rejected with a reason.
+ */
+export function mapSpansToEvents(req: TraceRequest, classifier: RouteClassifier): MapResult {
+  const result: MapResult = { events: [], ignored: 0, rejected: 0, rejectReasons: [] };
+  const reject = (span: OtlpSpan, why: string) => {
+    result.rejected++;
+    if (result.rejectReasons.length < MAX_REASONS) result.rejectReasons.push(`span "${String(span.name ?? '')}" ${why}`);
+  };
+  for (const rs of req.resourceSpans ?? []) {
+    const serviceName = resourceServiceName(rs.resource?.attributes);
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const span of ss.spans ?? []) {
+        if (!isServerKind(span.kind)) {
+          result.ignored++;
+          continue;
+        }
+        const f = readHttpFields(span.attributes);
+        const method = anyToString(f.method);
+        if (!method) {
+          result.ignored++;
+          continue;
+        }
+        const traceId = idToHex(span.traceId, 16);
+        const spanId = idToHex(span.spanId, 8);
+        if (!traceId || !spanId) {
+          reject(span, 'has an invalid trace or span id (want 16 and 8 non-zero bytes)');
+          continue;
+        }
+        const startNs = int64ToNumber(span.startTimeUnixNano);
+        if (startNs === undefined || startNs <= 0) {
+          reject(span, 'has no start time');
+          continue;
+        }
+        const endNs = int64ToNumber(span.endTimeUnixNano);
+
+        let path = anyToString(f.path);
+        let query = anyToString(f.query);
+        if (path === undefined) {
+          const target = anyToString(f.target);
+          const parts = target !== undefined ? splitTarget(target) : pathFromUrl(anyToString(f.fullUrl) ?? '');
+          if (parts) {
+            path = parts.path;
+            query ??= parts.query;
+          }
+        }
+        const route = anyToString(f.route);
+        const statusCode = anyToInt(f.statusCode);
+        if (statusCode !== undefined && (statusCode < 100 || statusCode > 599)) {
+          reject(span, `has an impossible HTTP status code ${statusCode}`);
+          continue;
+        }
+
+        const ip = normalizeIp(anyToString(f.clientAddress)) ?? normalizeIp(anyToString(f.peerAddress)) ?? null;
+        const network = maskIp(ip) ?? null;
+        const userId = truncate(anyToString(f.userId) || undefined, FIELD_LIMITS.userId);
+        const explicitIdentity = anyToString(f.identity);
+        let identity: string | null;
+        let identityKind: IdentityKind;
+        if (explicitIdentity) {
+          identity = truncate(explicitIdentity, FIELD_LIMITS.identity);
+          const kind = anyToString(f.identityKind);
+          identityKind = kind === 'user' || kind === 'network' ? kind : userId ? 'user' : 'network';
+        } else if (userId) {
+          identity = userId;
+          identityKind = 'user';
+        } else {
+          identity = network;
+          identityKind = 'network';
+        }
+        if (!identity) {
+          reject(span, 'has neither a user id nor a valid client address to identify the caller');
+          continue;
+        }
+
+        const methodUpper = method.toUpperCase();
+        const eventType = resolveEventType(anyToString(f.eventType) || undefined, classifier, {
+          method: methodUpper,
+          route,
+          path,
+          statusCode,
+        });
+        result.events.push({
+          timeUs: Math.floor(startNs / 1000),
+          identity,
+          identityKind,
+          userId,
+          ip,
+          network,
+          userAgent: truncate(anyToString(f.userAgent), FIELD_LIMITS.userAgent),
+          httpMethod: truncate(methodUpper, FIELD_LIMITS.httpMethod)!,
+          urlPath: truncate(path, FIELD_LIMITS.urlPath),
+          urlQuery: truncate(query || undefined, FIELD_LIMITS.urlQuery),
+          httpRoute: truncate(route, FIELD_LIMITS.httpRoute),
+          statusCode: statusCode ?? null,
+          eventType: truncate(eventType, FIELD_LIMITS.eventType)!,
+          referer: truncate(anyToString(f.referer), FIELD_LIMITS.referer),
+          serviceName,
+          traceId,
+          spanId,
+          durationMs: endNs !== undefined && endNs >= startNs ? (endNs - startNs) / 1e6 : null,
+          country: null,
+          asn: null,
+          asOrg: null,
+          ipType: null,
+          deviceType: null,
+          browser: null,
+          os: null,
+          isBot: null,
+        });
+      }
+    }
+  }
+  return result;
+}

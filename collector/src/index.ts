@@ -1,0 +1,11 @@
+export { createCollector } from './collector.js';
+export type { Collector, CollectorSettings, CollectorExtension, ExtensionContext, ExtensionHandle } from './collector.js';
+export { loadConfig, mergeConfig, readConfigFile, configFromEnv, ENV_KEYS } from './config/load.js';
+export { createDefaultConfig, DEFAULT_DB_PATH } from './config/defaults.js';
+export { validateConfig } from './config/validate.js';
+export type { CollectorConfig, PartialCollectorConfig } from './config/types.js';
+export { SpyglassError, ERROR_DEFS } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export type { SecurityEvent, EventBatch, IdentityKind } from './events/security-event.js';
+export type { EventProcessor, EventConsumer } from './pipeline.js';
+export type { Migration } from './store/migrate.js';

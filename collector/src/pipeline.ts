@@ -1,0 +1,108 @@
+import { compileRouteRules, DEFAULT_ROUTE_RULES } from '@spyglass/core';
+import type { RouteClassifier } from '@spyglass/core';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Logger } from 'pino';
+import type { CollectorConfig } from './config/types.js';
+import type { TraceRequest } from './decode/otlp-types.js';
+import { countSpans } from './decode/otlp-types.js';
+import { mapSpansToEvents } from './events/map-spans.js';
+import type { EventBatch } from './events/security-event.js';
+import type { ExportFn, ExportResult } from './receive/export.js';
+import { EventWriter } from './store/event-writer.js';
+import { IngestQueue } from './store/ingest-queue.js';
+import type { Migration } from './store/migrate.js';
+import { migrate } from './store/migrate.js';
+import { MIGRATIONS as STORE_MIGRATIONS } from './store/migrations.js';
+
+/** A stage between mapping and storage that fills fields in place (enrichment). Synchronous and cheap. */
+export interface EventProcessor {
+  name: string;
+  process(batch: EventBatch): void;
+}
+
+/** A stage after commit (the rule engine). Gets batches that are already durable; must not throw. */
+export interface EventConsumer {
+  name: string;
+  consume(batch: EventBatch): Promise<void> | void;
+}
+
+export interface PipelineStats {
+  requests: number;
+  spansReceived: number;
+  spansIgnored: number;
+  spansRejected: number;
+}
+
+export interface Pipeline {
+  export: ExportFn;
+  queue: IngestQueue;
+  stats: PipelineStats;
+  close(): Promise<void>;
+}
+
+export function buildClassifier(config: CollectorConfig): RouteClassifier {
+  const rules = [...config.events.routeRules, ...(config.events.defaultRouteRules ? DEFAULT_ROUTE_RULES : [])];
+  return compileRouteRules(rules);
+}
+
+/** Every stage's schema, in dependency order: events first, then what reads it. */
+export function allMigrations(extra: readonly Migration[] = []): Migration[] {
+  return [...STORE_MIGRATIONS, ...extra];
+}
+
+export async function prepareDatabase(conn: DuckDBConnection, extra: readonly Migration[] = []): Promise<string[]> {
+  return migrate(conn, allMigrations(extra));
+}
+
+/**
+ * receive → decode (done by the transport) → map to events → enrich → store (group commit) → consumers.
+ * The only module that sees every stage.
+ */
+export async function createPipeline(deps: {
+  config: CollectorConfig;
+  instance: DuckDBInstance;
+  writeConnection: DuckDBConnection;
+  logger: Logger;
+  processors?: EventProcessor[];
+  consumers?: EventConsumer[];
+}): Promise<Pipeline> {
+  const { config, logger } = deps;
+  const classifier = buildClassifier(config);
+  const processors = deps.processors ?? [];
+  const consumers = deps.consumers ?? [];
+  const stats: PipelineStats = { requests: 0, spansReceived: 0, spansIgnored: 0, spansRejected: 0 };
+
+  const writer = await EventWriter.create(deps.writeConnection);
+  const queue = new IngestQueue(writer, config.store, logger, (batch) => {
+    for (const c of consumers) {
+      Promise.resolve()
+        .then(() => c.consume(batch))
+        .catch((err) => logger.error({ err, consumer: c.name }, 'event consumer failed'));
+    }
+  });
+
+  const exportFn: ExportFn = async (request: TraceRequest): Promise<ExportResult> => {
+    stats.requests++;
+    stats.spansReceived += countSpans(request);
+    const mapped = mapSpansToEvents(request, classifier);
+    stats.spansIgnored += mapped.ignored;
+    stats.spansRejected += mapped.rejected;
+    for (const p of processors) p.process(mapped.events);
+    await queue.submit(mapped.events);
+    const result: ExportResult = { accepted: mapped.events.length, ignored: mapped.ignored, rejected: mapped.rejected };
+    if (mapped.rejected > 0) {
+      result.message = `${mapped.rejected} span(s) rejected: ${mapped.rejectReasons.join('; ')}${mapped.rejected > mapped.rejectReasons.length ? '; …' : ''}`;
+    }
+    return result;
+  };
+
+  return {
+    export: exportFn,
+    queue,
+    stats,
+    async close() {
+      await queue.close();
+      writer.closeSync();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import * as grpc from '@grpc/grpc-js';
+import { decodeProtobufRequest, encodeProtobufResponse, encodeRpcStatus } from '../decode/protobuf.js';
+import type { TraceRequest } from '../decode/otlp-types.js';
+import { SpyglassError, isSpyglassError, GRPC } from '../errors.js';
+import { createBearerCheck } from './auth.js';
+import type { ExportFn } from './export.js';
+
+export interface OtlpGrpcOptions {
+  export: ExportFn;
+  token: string | null;
+  maxBodyBytes: number;
+}
+
+const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/** Bytes in, bytes out: decoding happens in the handler so a bad message is INVALID_ARGUMENT, not INTERNAL. */
+const TRACE_SERVICE: grpc.ServiceDefinition = {
+  export: {
+    path: EXPORT_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestDeserialize: (b: Buffer) => b,
+    requestSerialize: (b: Buffer) => b,
+    responseSerialize: (b: Buffer) => b,
+    responseDeserialize: (b: Buffer) => b,
+    originalName: 'Export',
+  },
+};
+
+function toServiceError(err: unknown): Partial<grpc.StatusObject> {
+  const e = isSpyglassError(err) ? err : new SpyglassError('SPY_ERR_STORE_WRITE', (err as Error)?.message ?? String(err));
+  const metadata = new grpc.Metadata();
+  if (e.retryAfterSeconds !== undefined) {
+    metadata.set('grpc-status-details-bin', Buffer.from(encodeRpcStatus(e.grpcCode, e.message, e.retryAfterSeconds)));
+  }
+  return { code: e.grpcCode, details: e.message, metadata };
+}
+
+/** OTLP/gRPC TraceService/Export over the same export path as HTTP. */
+export class OtlpGrpcServer {
+  private readonly server: grpc.Server;
+
+  constructor(private readonly opts: OtlpGrpcOptions) {
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': opts.maxBodyBytes,
+      'grpc.max_send_message_length': 4 * 1024 * 1024,
+    });
+    const authorized = createBearerCheck(opts.token);
+    this.server.addService(TRACE_SERVICE, {
+      export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        const auth = call.metadata.get('authorization')[0];
+        if (!authorized(typeof auth === 'string' ? auth : auth?.toString())) {
+          callback(toServiceError(new SpyglassError('SPY_ERR_RECEIVE_UNAUTHENTICATED')));
+          return;
+        }
+        let request: TraceRequest;
+        try {
+          request = decodeProtobufRequest(call.request);
+        } catch (err) {
+          callback(toServiceError(err));
+          return;
+        }
+        this.opts
+          .export(request)
+          .then((result) => {
+            const partial = result.rejected > 0 ? { rejectedSpans: result.rejected, errorMessage: result.message ?? '' } : undefined;
+            callback(null, Buffer.from(encodeProtobufResponse(partial)));
+          })
+          .catch((err) => callback(toServiceError(err)));
+      },
+    });
+  }
+
+  /** Binds and returns the port actually used (port 0 picks one). */
+  listen(host: string, port: number): Promise<number> {
+    const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, boundPort) => (err ? reject(err) : resolve(boundPort)));
+    });
+  }
+
+  /** Stops taking calls and lets running ones finish (forced after the timeout). */
+  close(timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, timeoutMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+export { GRPC };

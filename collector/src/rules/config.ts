@@ -1,0 +1,107 @@
+import { parseDurationSeconds } from './duration.js';
+import type { Thresholds } from './score.js';
+
+/** The `rules:` section of the collector config. */
+export interface RulesConfig {
+  /** Preset activated when no state file overrides it. @default 'api_protection' */
+  preset: string;
+  /** Extra rule files or folders (rule.yaml files, or folders holding <id>/rule.yaml). */
+  files: string[];
+  /** Rule ids enabled on top of the preset. */
+  enable: string[];
+  /** Rule ids disabled even if the preset enables them. */
+  disable: string[];
+  thresholds: Thresholds;
+  /**
+   * File holding live changes made with `spyglass rules …` or the REST API (preset, enable/disable, thresholds).
+   * Relative to the working directory; null = `<db>.rules.json` (the lead passes the db path) or none.
+   * @default null
+   */
+  stateFile: string | null;
+  /** How long a rule match keeps counting towards an identity's score after its last hit. @default '24h' */
+  matchTtl: string;
+  /** How often hits and scores are written to DuckDB. @default '1s' */
+  flushInterval: string;
+  /** Upper bound on identities kept in memory (least recently seen are evicted). @default 200000 */
+  maxIdentities: number;
+}
+
+export const DEFAULT_RULES_CONFIG: Readonly<RulesConfig> = Object.freeze({
+  preset: 'api_protection',
+  files: [],
+  enable: [],
+  disable: [],
+  thresholds: Object.freeze({ review: 67, block: null }),
+  stateFile: null,
+  matchTtl: '24h',
+  flushInterval: '1s',
+  maxIdentities: 200_000,
+});
+
+const KEYS = new Set(Object.keys(DEFAULT_RULES_CONFIG));
+
+function stringList(value: unknown, key: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.trim() === '')) {
+    throw new Error(`rules.${key} must be a list of non-empty strings`);
+  }
+  return value.map((v: string) => v.trim());
+}
+
+function score(value: unknown, key: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
+    throw new Error(`rules.${key} must be a number between 0 and 100`);
+  }
+  return value;
+}
+
+export function validateThresholds(raw: unknown, prefix = 'rules.thresholds'): Thresholds {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${prefix} must be an object`);
+  const t = raw as Record<string, unknown>;
+  for (const k of Object.keys(t)) if (k !== 'review' && k !== 'block') throw new Error(`${prefix}.${k} is not a known key (review, block)`);
+  const review = t.review === undefined ? DEFAULT_RULES_CONFIG.thresholds.review : score(t.review, `${prefix.replace(/^rules\./, '')}.review`);
+  const block =
+    t.block === undefined || t.block === null || t.block === false ? null : score(t.block, `${prefix.replace(/^rules\./, '')}.block`);
+  if (block !== null && block < review) throw new Error(`${prefix}.block (${block}) must not be below ${prefix}.review (${review})`);
+  return { review, block };
+}
+
+/** Validates the `rules:` section; throws an Error naming the bad key. Missing keys take their defaults. */
+export function validateRulesConfig(raw: unknown): RulesConfig {
+  if (raw === undefined || raw === null) return structuredClone({ ...DEFAULT_RULES_CONFIG, thresholds: { ...DEFAULT_RULES_CONFIG.thresholds } });
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('rules must be an object');
+  const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r)) if (!KEYS.has(k)) throw new Error(`rules.${k} is not a known key (${[...KEYS].join(', ')})`);
+  const out: RulesConfig = {
+    ...DEFAULT_RULES_CONFIG,
+    thresholds: { ...DEFAULT_RULES_CONFIG.thresholds },
+    files: [],
+    enable: [],
+    disable: [],
+  };
+  if (r.preset !== undefined) {
+    if (typeof r.preset !== 'string' || !/^[a-z0-9_]+$/.test(r.preset)) throw new Error('rules.preset must be a preset name like api_protection');
+    out.preset = r.preset;
+  }
+  if (r.files !== undefined) out.files = stringList(r.files, 'files');
+  if (r.enable !== undefined) out.enable = stringList(r.enable, 'enable');
+  if (r.disable !== undefined) out.disable = stringList(r.disable, 'disable');
+  if (r.thresholds !== undefined) out.thresholds = validateThresholds(r.thresholds);
+  if (r.stateFile !== undefined && r.stateFile !== null) {
+    if (typeof r.stateFile !== 'string' || r.stateFile.trim() === '') throw new Error('rules.stateFile must be a file path');
+    out.stateFile = r.stateFile;
+  }
+  if (r.matchTtl !== undefined) {
+    parseDurationSeconds(r.matchTtl, 'rules.matchTtl');
+    out.matchTtl = String(r.matchTtl);
+  }
+  if (r.flushInterval !== undefined) {
+    const s = parseDurationSeconds(r.flushInterval, 'rules.flushInterval');
+    if (s > 5) throw new Error('rules.flushInterval must be at most 5s (identities must show up in SQL within 5 s)');
+    out.flushInterval = String(r.flushInterval);
+  }
+  if (r.maxIdentities !== undefined) {
+    if (!Number.isInteger(r.maxIdentities) || (r.maxIdentities as number) < 1000) throw new Error('rules.maxIdentities must be an integer ≥ 1000');
+    out.maxIdentities = r.maxIdentities as number;
+  }
+  return out;
+}

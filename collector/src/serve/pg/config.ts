@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+
+/** How clients prove the password. Both are challenge-response; the password never crosses the wire. */
+export type SqlAuthMethod = 'scram-sha-256' | 'md5';
+
+/** The SQL endpoint: PostgreSQL wire protocol over the collector's DuckDB database. */
+export interface SqlConfig {
+  /** `host:port` to listen on; port 0 picks a free port. @default '127.0.0.1:5433' */
+  listen: string;
+  /** The one login accepted. @default 'spyglass' */
+  user: string;
+  /** Its password. Empty means "not set"; the CLI generates one with generatePassword() before starting. */
+  password: string;
+  /** @default 'scram-sha-256' */
+  authMethod: SqlAuthMethod;
+  /** The database name clients must ask for. @default 'spyglass' */
+  database: string;
+  /** PEM certificate and key (contents, not paths). Without them an SSLRequest is answered 'N' (plaintext). */
+  tls?: { cert: string; key: string };
+  /** Per-statement time limit in ms; 0 disables it. A session may lower or raise it with SET statement_timeout. @default 30000 */
+  statementTimeoutMs: number;
+  /** Concurrent sessions; further logins get SQLSTATE 53300. @default 20 */
+  maxConnections: number;
+  /**
+   * Statements executing at once across all sessions; the rest queue. Keeps libuv's thread pool (default 4
+   * threads, shared with the collector's own commits) from being filled by readers. @default 2
+   */
+  maxConcurrentQueries: number;
+}
+
+export const DEFAULT_SQL_CONFIG: Readonly<SqlConfig> = Object.freeze({
+  listen: '127.0.0.1:5433',
+  user: 'spyglass',
+  password: '',
+  authMethod: 'scram-sha-256',
+  database: 'spyglass',
+  statementTimeoutMs: 30_000,
+  maxConnections: 20,
+  maxConcurrentQueries: 2,
+});
+
+const KEYS = new Set<string>([...Object.keys(DEFAULT_SQL_CONFIG), 'tls']);
+
+/** A random password for the SQL endpoint: 24 URL-safe characters (144 bits). */
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/** Splits `host:port` (IPv6 as `[::1]:5433`). Throws naming `key` when malformed. */
+export function parseListen(value: string, key = 'listen'): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error(`sql.${key}: expected "host:port", got ${JSON.stringify(value)}`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+function str(raw: Record<string, unknown>, key: string, fallback: string): string {
+  const v = raw[key] ?? fallback;
+  if (typeof v !== 'string') throw new Error(`sql.${key}: expected a string, got ${typeof v}`);
+  return v;
+}
+
+function int(raw: Record<string, unknown>, key: string, fallback: number, min: number): number {
+  const v = raw[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new Error(`sql.${key}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Validates a raw `sql:` config section, filling defaults. Throws an Error naming the bad key. */
+export function validateSqlConfig(raw: unknown): SqlConfig {
+  if (raw === undefined || raw === null) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('sql: expected a mapping');
+  const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r)) if (!KEYS.has(k)) throw new Error(`sql.${k}: unknown key`);
+  const listen = str(r, 'listen', DEFAULT_SQL_CONFIG.listen);
+  parseListen(listen);
+  const user = str(r, 'user', DEFAULT_SQL_CONFIG.user);
+  if (!user) throw new Error('sql.user: must not be empty');
+  const database = str(r, 'database', DEFAULT_SQL_CONFIG.database);
+  if (!database) throw new Error('sql.database: must not be empty');
+  const authMethod = str(r, 'authMethod', DEFAULT_SQL_CONFIG.authMethod);
+  if (authMethod !== 'scram-sha-256' && authMethod !== 'md5') {
+    throw new Error(`sql.authMethod: expected "scram-sha-256" or "md5", got ${JSON.stringify(authMethod)}`);
+  }
+  let tls: SqlConfig['tls'];
+  if (r.tls !== undefined && r.tls !== null) {
+    const t = r.tls as Record<string, unknown>;
+    if (typeof t !== 'object' || typeof t.cert !== 'string' || typeof t.key !== 'string' || !t.cert || !t.key) {
+      throw new Error('sql.tls: expected { cert, key } with PEM contents');
+    }
+    for (const k of Object.keys(t)) if (k !== 'cert' && k !== 'key') throw new Error(`sql.tls.${k}: unknown key`);
+    tls = { cert: t.cert, key: t.key };
+  }
+  return Object.freeze({
+    listen,
+    user,
+    password: str(r, 'password', DEFAULT_SQL_CONFIG.password),
+    authMethod,
+    database,
+    ...(tls ? { tls: Object.freeze(tls) } : {}),
+    statementTimeoutMs: int(r, 'statementTimeoutMs', DEFAULT_SQL_CONFIG.statementTimeoutMs, 0),
+    maxConnections: int(r, 'maxConnections', DEFAULT_SQL_CONFIG.maxConnections, 1),
+    maxConcurrentQueries: int(r, 'maxConcurrentQueries', DEFAULT_SQL_CONFIG.maxConcurrentQueries, 1),
+  });
+}

@@ -1,0 +1,114 @@
+import type { Logger } from 'pino';
+import { SpyglassError } from '../errors.js';
+import type { EventBatch, SecurityEvent } from '../events/security-event.js';
+import type { EventWriter } from './event-writer.js';
+
+export interface IngestQueueConfig {
+  /** Events waiting for commit at most; beyond that, senders are told to retry (backpressure). */
+  maxQueuedEvents: number;
+  /** Upper bound on events committed in one transaction. */
+  maxBatchEvents: number;
+}
+
+interface Pending {
+  events: SecurityEvent[];
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Group commit: requests hand over their events and wait; whatever has queued up while the previous commit ran is
+ * appended and committed together, then every waiter is released. A request is acknowledged only after the
+ * transaction holding its events committed.
+ */
+export class IngestQueue {
+  private pending: Pending[] = [];
+  private queued = 0;
+  private running = false;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+  readonly stats = { committedEvents: 0, commits: 0, rejectedOverload: 0, failedCommits: 0 };
+
+  constructor(
+    private readonly writer: EventWriter,
+    private readonly config: IngestQueueConfig,
+    private readonly logger: Logger,
+    private readonly onCommitted: (batch: EventBatch) => void,
+  ) {}
+
+  get queuedEvents(): number {
+    return this.queued;
+  }
+
+  submit(events: SecurityEvent[]): Promise<void> {
+    if (this.closed) return Promise.reject(new SpyglassError('SPY_ERR_STORE_CLOSED'));
+    if (events.length === 0) return Promise.resolve();
+    if (this.queued > 0 && this.queued + events.length > this.config.maxQueuedEvents) {
+      this.stats.rejectedOverload++;
+      return Promise.reject(new SpyglassError('SPY_ERR_STORE_OVERLOADED', `${this.queued} events waiting`, { retryAfterSeconds: 1 }));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ events, resolve, reject });
+      this.queued += events.length;
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let n = 0;
+    while (this.pending.length && (batch.length === 0 || n + this.pending[0].events.length <= this.config.maxBatchEvents)) {
+      const p = this.pending.shift()!;
+      n += p.events.length;
+      batch.push(p);
+    }
+    return batch;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.takeBatch();
+      const events = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
+      try {
+        this.writer.appendSync(events);
+        this.writer.commitSync();
+      } catch (err) {
+        this.stats.failedCommits++;
+        this.queued -= events.length;
+        this.logger.error({ err, events: events.length }, 'commit failed; senders were told to retry');
+        const failure = new SpyglassError('SPY_ERR_STORE_WRITE', (err as Error).message, { cause: err, retryAfterSeconds: 1 });
+        for (const p of batch) p.reject(failure);
+        await this.writer.reset().catch((e) => this.logger.error({ err: e }, 'appender could not be recreated'));
+        continue;
+      }
+      this.queued -= events.length;
+      this.stats.commits++;
+      this.stats.committedEvents += events.length;
+      for (const p of batch) p.resolve();
+      try {
+        this.onCommitted(events);
+      } catch (err) {
+        this.logger.error({ err }, 'a committed-events consumer failed');
+      }
+      // Let acknowledged requests answer and new ones arrive before the next commit.
+      await new Promise((r) => setImmediate(r));
+    }
+    this.running = false;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Resolves when everything submitted so far is committed (or failed). */
+  idle(): Promise<void> {
+    if (!this.running && this.pending.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Refuses new work and waits for queued work to be committed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle();
+  }
+}
