@@ -34,94 +34,160 @@ function packageDir(name: string): { dir: string; version: string } {
   return { dir: path.dirname(manifestPath), version: String(manifest.version ?? 'unknown') };
 }
 
-/** Splits one CSV record into fields; handles RFC 4180 quoting ("a, ""b""") used by the org names. */
-export function splitCsvLine(line: string): string[] {
-  if (line.indexOf('"') === -1) return line.split(',');
-  const fields: string[] = [];
-  let i = 0;
-  while (i <= line.length) {
-    if (line.charCodeAt(i) === 34) {
+const COMMA = 44;
+const NL = 10;
+const CR = 13;
+const QUOTE = 34;
+
+/**
+ * A cursor over a CSV file's bytes. The files are large (~60 MB in all), so numbers are parsed straight from the
+ * bytes instead of through strings; only text fields are decoded.
+ */
+class CsvBytes {
+  pos = 0;
+  line = 1;
+
+  constructor(
+    readonly file: string,
+    private readonly buf: Buffer,
+  ) {}
+
+  get done(): boolean {
+    while (this.pos < this.buf.length && (this.buf[this.pos] === NL || this.buf[this.pos] === CR)) {
+      if (this.buf[this.pos] === NL) this.line++;
+      this.pos++;
+    }
+    return this.pos >= this.buf.length;
+  }
+
+  fail(message: string): never {
+    throw new Error(`${this.file}:${this.line}: ${message}`);
+  }
+
+  private endField(): void {
+    const c = this.buf[this.pos];
+    if (c === COMMA) this.pos++;
+    else if (c !== NL && c !== CR && this.pos < this.buf.length) this.fail(`unexpected character ${JSON.stringify(String.fromCharCode(c))}`);
+  }
+
+  /** An unsigned decimal that fits in 32 bits. */
+  uint32(): number {
+    const { buf } = this;
+    let v = 0;
+    const from = this.pos;
+    while (this.pos < buf.length && buf[this.pos] >= 48 && buf[this.pos] <= 57) v = v * 10 + (buf[this.pos++] - 48);
+    if (this.pos === from || this.pos - from > 10 || v > 0xffffffff) this.fail('expected an unsigned 32-bit integer');
+    this.endField();
+    return v;
+  }
+
+  /** An unsigned decimal that fits in 128 bits, written to out[0..3], most significant word first. */
+  uint128(out: Uint32Array): void {
+    const { buf } = this;
+    out[0] = out[1] = out[2] = out[3] = 0;
+    const from = this.pos;
+    while (this.pos < buf.length && buf[this.pos] >= 48 && buf[this.pos] <= 57) {
+      // take up to 5 digits at a time: word * 10^5 + carry stays below 2^53, so doubles are exact
+      let chunk = 0;
+      let scale = 1;
+      while (scale < 100000 && this.pos < buf.length && buf[this.pos] >= 48 && buf[this.pos] <= 57) {
+        chunk = chunk * 10 + (buf[this.pos++] - 48);
+        scale *= 10;
+      }
+      let carry = chunk;
+      for (let w = 3; w >= 0; w--) {
+        const x = out[w] * scale + carry;
+        out[w] = x % 4294967296;
+        carry = Math.floor(x / 4294967296);
+      }
+      if (carry !== 0) this.fail('integer does not fit in 128 bits');
+    }
+    if (this.pos === from) this.fail('expected an unsigned integer');
+    this.endField();
+  }
+
+  /** A text field, quoted ("a, ""b""") or not, up to the next comma or end of line. */
+  text(): string {
+    const { buf } = this;
+    if (buf[this.pos] === QUOTE) {
       let value = '';
-      let j = i + 1;
+      let from = this.pos + 1;
       for (;;) {
-        const q = line.indexOf('"', j);
-        if (q === -1) throw new Error('unterminated quoted field');
-        value += line.slice(j, q);
-        if (line.charCodeAt(q + 1) === 34) {
+        const q = buf.indexOf(QUOTE, from);
+        if (q === -1) this.fail('unterminated quoted field');
+        value += buf.toString('utf8', from, q);
+        if (buf[q + 1] === QUOTE) {
           value += '"';
-          j = q + 2;
+          from = q + 2;
         } else {
-          i = q + 1;
+          this.pos = q + 1;
           break;
         }
       }
-      fields.push(value);
-      if (i < line.length && line.charCodeAt(i) !== 44) throw new Error('text after closing quote');
-      i++;
+      this.endField();
+      return value;
+    }
+    const from = this.pos;
+    while (this.pos < buf.length && buf[this.pos] !== COMMA && buf[this.pos] !== NL && buf[this.pos] !== CR) this.pos++;
+    const value = buf.toString('utf8', from, this.pos);
+    this.endField();
+    return value;
+  }
+
+  /** Requires the end of the record. */
+  endRecord(): void {
+    if (this.pos < this.buf.length && this.buf[this.pos] !== NL && this.buf[this.pos] !== CR) this.fail('too many fields');
+  }
+}
+
+async function openCsv(file: string): Promise<CsvBytes> {
+  return new CsvBytes(file, await readFile(file));
+}
+
+/** Reads one family's `start,end` pair into the builder's key format, then the value via `readValue`. */
+async function loadTable(file: string, family: 'ipv4' | 'ipv6', readValue: (csv: CsvBytes) => number): Promise<RangeTable> {
+  const csv = await openCsv(file);
+  const builder = new RangeTableBuilder(family === 'ipv4' ? 1 : 4, 1 << 16);
+  const start = new Uint32Array(4);
+  const end = new Uint32Array(4);
+  while (!csv.done) {
+    if (family === 'ipv4') {
+      const s = csv.uint32();
+      const e = csv.uint32();
+      if (e < s) csv.fail('range end is before its start');
+      builder.add4(s, e, readValue(csv));
     } else {
-      let comma = line.indexOf(',', i);
-      if (comma === -1) comma = line.length;
-      fields.push(line.slice(i, comma));
-      i = comma + 1;
+      csv.uint128(start);
+      csv.uint128(end);
+      try {
+        builder.add6(start, end, readValue(csv));
+      } catch (err) {
+        csv.fail((err as Error).message);
+      }
     }
+    csv.endRecord();
   }
-  return fields;
+  return builder.build();
 }
 
-/** Calls `onRecord` for each non-empty line of a CSV file, with line numbers in errors. */
-async function forEachRecord(file: string, onRecord: (fields: string[]) => void): Promise<void> {
-  const text = await readFile(file, 'utf8');
-  let pos = 0;
-  let lineNo = 0;
-  while (pos < text.length) {
-    let nl = text.indexOf('\n', pos);
-    if (nl === -1) nl = text.length;
-    lineNo++;
-    let line = text.slice(pos, nl);
-    pos = nl + 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line === '') continue;
-    try {
-      onRecord(splitCsvLine(line));
-    } catch (err) {
-      throw new Error(`${file}:${lineNo}: ${(err as Error).message}`, { cause: err });
-    }
-  }
-}
-
-function bound(field: string | undefined, what: string): bigint {
-  if (!field || !/^\d+$/.test(field)) throw new Error(`${what} ${JSON.stringify(field)} is not a non-negative integer`);
-  return BigInt(field);
-}
-
-async function loadCountries(dir: string, family: 'ipv4' | 'ipv6', countries: string[], index: Map<string, number>): Promise<RangeTable> {
-  const builder = new RangeTableBuilder(family === 'ipv4' ? 1 : 4);
-  await forEachRecord(path.join(dir, `geo-whois-asn-country-${family}-num.csv`), (f) => {
-    const cc = f[2];
-    if (!cc || !/^[A-Z]{2}$/.test(cc)) throw new Error(`country ${JSON.stringify(cc)} is not a two-letter code`);
+function loadCountries(dir: string, family: 'ipv4' | 'ipv6', countries: string[], index: Map<string, number>): Promise<RangeTable> {
+  return loadTable(path.join(dir, `geo-whois-asn-country-${family}-num.csv`), family, (csv) => {
+    const cc = csv.text();
     let v = index.get(cc);
     if (v === undefined) {
+      if (!/^[A-Z]{2}$/.test(cc)) csv.fail(`country ${JSON.stringify(cc)} is not a two-letter code`);
       v = countries.length;
       countries.push(cc);
       index.set(cc, v);
     }
-    builder.add(bound(f[0], 'start'), bound(f[1], 'end'), v);
+    return v;
   });
-  return builder.build();
 }
 
-async function loadAsns(
-  dir: string,
-  family: 'ipv4' | 'ipv6',
-  asNumbers: number[],
-  asOrgs: string[],
-  index: Map<string, number>,
-): Promise<RangeTable> {
-  const builder = new RangeTableBuilder(family === 'ipv4' ? 1 : 4);
-  await forEachRecord(path.join(dir, `asn-${family}-num.csv`), (f) => {
-    const asn = Number(f[2]);
-    if (!Number.isInteger(asn) || asn < 0 || asn > 0xffffffff) throw new Error(`AS number ${JSON.stringify(f[2])} is invalid`);
-    const org = f[3] ?? '';
+function loadAsns(dir: string, family: 'ipv4' | 'ipv6', asNumbers: number[], asOrgs: string[], index: Map<string, number>): Promise<RangeTable> {
+  return loadTable(path.join(dir, `asn-${family}-num.csv`), family, (csv) => {
+    const asn = csv.uint32();
+    const org = csv.text();
     const key = `${asn}\u0000${org}`;
     let v = index.get(key);
     if (v === undefined) {
@@ -130,9 +196,8 @@ async function loadAsns(
       asOrgs.push(org);
       index.set(key, v);
     }
-    builder.add(bound(f[0], 'start'), bound(f[1], 'end'), v);
+    return v;
   });
-  return builder.build();
 }
 
 /** Reads and indexes both packages (IPv4 and IPv6). Takes about a second; call once at start-up. */

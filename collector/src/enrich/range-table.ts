@@ -100,84 +100,186 @@ function compare4(arr: Uint32Array, offset: number, key: Uint32Array): number {
   return 0;
 }
 
-/** Accumulates ranges (sorted by start, possibly overlapping) and flattens them into a RangeTable. */
+/**
+ * Accumulates ranges (ideally sorted by start; overlaps allowed) and flattens them into a RangeTable.
+ * Keys are given as `words` unsigned 32-bit numbers each, most significant first.
+ */
 export class RangeTableBuilder {
-  private readonly starts: bigint[] = [];
-  private readonly ends: bigint[] = [];
-  private readonly values: number[] = [];
-  private lastStart = -1n;
+  private starts: Uint32Array;
+  private ends: Uint32Array;
+  private values: Int32Array;
+  private count = 0;
   private sorted = true;
 
-  constructor(private readonly words: 1 | 4) {}
+  constructor(
+    private readonly words: 1 | 4,
+    initialCapacity = 1024,
+  ) {
+    this.starts = new Uint32Array(initialCapacity * words);
+    this.ends = new Uint32Array(initialCapacity * words);
+    this.values = new Int32Array(initialCapacity);
+  }
 
-  add(start: bigint, end: bigint, value: number): void {
+  get size(): number {
+    return this.count;
+  }
+
+  private grow(): void {
+    const cap = this.values.length * 2;
+    const s = new Uint32Array(cap * this.words);
+    s.set(this.starts);
+    const e = new Uint32Array(cap * this.words);
+    e.set(this.ends);
+    const v = new Int32Array(cap);
+    v.set(this.values);
+    this.starts = s;
+    this.ends = e;
+    this.values = v;
+  }
+
+  /** Adds an IPv4 range (inclusive, unsigned 32-bit numbers). */
+  add4(start: number, end: number, value: number): void {
+    if (this.words !== 1) throw new Error('add4 on an IPv6 table');
     if (end < start) throw new Error(`range end ${end} is before its start ${start}`);
-    if (start < this.lastStart) this.sorted = false;
-    this.lastStart = start;
-    this.starts.push(start);
-    this.ends.push(end);
-    this.values.push(value);
+    if (this.count === this.values.length) this.grow();
+    const i = this.count++;
+    if (i > 0 && start < this.starts[i - 1]) this.sorted = false;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.values[i] = value;
+  }
+
+  /** Adds an IPv6 range (inclusive, four words each). */
+  add6(start: ArrayLike<number>, end: ArrayLike<number>, value: number): void {
+    if (this.words !== 4) throw new Error('add6 on an IPv4 table');
+    if (compareKeys(end, 0, start, 0, 4) < 0) throw new Error('range end is before its start');
+    if (this.count === this.values.length) this.grow();
+    const i = this.count++;
+    for (let w = 0; w < 4; w++) {
+      this.starts[i * 4 + w] = start[w];
+      this.ends[i * 4 + w] = end[w];
+    }
+    if (i > 0 && compareKeys(this.starts, i * 4, this.starts, (i - 1) * 4, 4) < 0) this.sorted = false;
+    this.values[i] = value;
   }
 
   build(): RangeTable {
-    let order = this.starts.map((_, i) => i);
-    if (!this.sorted) order = order.sort((a, b) => (this.starts[a] < this.starts[b] ? -1 : this.starts[a] > this.starts[b] ? 1 : a - b));
-    const segStarts: bigint[] = [];
-    const segEnds: bigint[] = [];
-    const segValues: number[] = [];
-    const emit = (s: bigint, e: bigint, v: number): void => {
-      const n = segValues.length;
-      if (n > 0 && segValues[n - 1] === v && segEnds[n - 1] + 1n === s) {
-        segEnds[n - 1] = e;
-        return;
-      }
-      segStarts.push(s);
-      segEnds.push(e);
-      segValues.push(v);
-    };
+    const W = this.words;
+    const { starts, ends, values } = this;
+    const n = this.count;
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (!this.sorted) order.sort((a, b) => compareKeys(starts, a * W, starts, b * W, W) || a - b);
+
+    const out = new SegmentWriter(W, n);
     // Sweep: the open ranges form a stack whose top (the latest start) owns the addresses being emitted.
     const stack: number[] = [];
-    let cursor = 0n;
-    const flushBefore = (limit: bigint | null): void => {
+    const cursor = new Uint32Array(W);
+    const tmp = new Uint32Array(W);
+    let exhausted = false; // cursor moved past the largest address
+    const flushBefore = (limit: number): void => {
+      // limit: index of the range whose start bounds the flush, or -1 to flush everything
       while (stack.length > 0) {
         const top = stack[stack.length - 1];
-        const end = this.ends[top];
-        if (end < cursor) {
+        if (exhausted || compareKeys(ends, top * W, cursor, 0, W) < 0) {
           stack.pop(); // fully shadowed by later ranges
-        } else if (limit === null || end < limit) {
-          emit(cursor, end, this.values[top]);
-          cursor = end + 1n;
+        } else if (limit < 0 || compareKeys(ends, top * W, starts, limit * W, W) < 0) {
+          out.push(cursor, 0, ends, top * W, values[top]);
+          for (let w = 0; w < W; w++) cursor[w] = ends[top * W + w];
+          exhausted = !increment(cursor);
           stack.pop();
         } else {
-          if (cursor < limit) emit(cursor, limit - 1n, this.values[top]);
+          if (compareKeys(cursor, 0, starts, limit * W, W) < 0) {
+            for (let w = 0; w < W; w++) tmp[w] = starts[limit * W + w];
+            decrement(tmp);
+            out.push(cursor, 0, tmp, 0, values[top]);
+          }
           break;
         }
       }
     };
-    for (const i of order) {
-      flushBefore(this.starts[i]);
-      cursor = this.starts[i];
+    for (let k = 0; k < n; k++) {
+      const i = order[k];
+      flushBefore(i);
+      for (let w = 0; w < W; w++) cursor[w] = starts[i * W + w];
+      exhausted = false;
       stack.push(i);
     }
-    flushBefore(null);
-    return packTable(this.words, segStarts, segEnds, segValues);
+    flushBefore(-1);
+    return out.toTable();
   }
 }
 
-function packTable(words: 1 | 4, starts: bigint[], ends: bigint[], values: number[]): RangeTable {
-  const n = values.length;
-  const s = new Uint32Array(n * words);
-  const e = new Uint32Array(n * words);
-  for (let i = 0; i < n; i++) {
-    writeWords(s, i * words, starts[i], words);
-    writeWords(e, i * words, ends[i], words);
+/** Collects flattened segments, merging a segment into the previous one when adjacent with the same value. */
+class SegmentWriter {
+  private readonly starts: Uint32Array;
+  private readonly ends: Uint32Array;
+  private readonly values: Int32Array;
+  private count = 0;
+  private readonly next = new Uint32Array(4);
+
+  constructor(
+    private readonly W: 1 | 4,
+    inputRanges: number,
+  ) {
+    const cap = 2 * inputRanges + 1; // each range adds at most one segment and splits at most one other
+    this.starts = new Uint32Array(cap * W);
+    this.ends = new Uint32Array(cap * W);
+    this.values = new Int32Array(cap);
   }
-  return new RangeTable(words, s, e, Int32Array.from(values));
+
+  push(s: Uint32Array, so: number, e: Uint32Array, eo: number, value: number): void {
+    const W = this.W;
+    const n = this.count;
+    if (n > 0 && this.values[n - 1] === value) {
+      for (let w = 0; w < W; w++) this.next[w] = this.ends[(n - 1) * W + w];
+      if (increment(this.next, W) && compareKeys(this.next, 0, s, so, W) === 0) {
+        for (let w = 0; w < W; w++) this.ends[(n - 1) * W + w] = e[eo + w];
+        return;
+      }
+    }
+    for (let w = 0; w < W; w++) {
+      this.starts[n * W + w] = s[so + w];
+      this.ends[n * W + w] = e[eo + w];
+    }
+    this.values[n] = value;
+    this.count++;
+  }
+
+  toTable(): RangeTable {
+    const n = this.count;
+    return new RangeTable(this.W, this.starts.slice(0, n * this.W), this.ends.slice(0, n * this.W), this.values.slice(0, n));
+  }
 }
 
-function writeWords(arr: Uint32Array, offset: number, value: bigint, words: number): void {
-  for (let w = words - 1; w >= 0; w--) {
-    arr[offset + w] = Number(value & 0xffffffffn);
-    value >>= 32n;
+function compareKeys(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, W: number): number {
+  for (let w = 0; w < W; w++) {
+    const x = a[ao + w];
+    const y = b[bo + w];
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Adds one in place; returns false on overflow past the largest key. */
+function increment(key: Uint32Array, W: number = key.length): boolean {
+  for (let w = W - 1; w >= 0; w--) {
+    if (key[w] !== 0xffffffff) {
+      key[w]++;
+      return true;
+    }
+    key[w] = 0;
+  }
+  return false;
+}
+
+/** Subtracts one in place (never called on zero: a limit start is always above the cursor). */
+function decrement(key: Uint32Array): void {
+  for (let w = key.length - 1; w >= 0; w--) {
+    if (key[w] !== 0) {
+      key[w]--;
+      return;
+    }
+    key[w] = 0xffffffff;
   }
 }

@@ -14,22 +14,25 @@ export function int64ToNumber(v: Int64 | undefined | null): number | undefined {
   return undefined;
 }
 
+// protobufjs keeps unset fields' defaults on the prototype ('' and 0), so only own properties count as set.
+const has = (v: object, key: keyof OtlpAnyValue) => Object.prototype.hasOwnProperty.call(v, key);
+
 export function anyToString(v: OtlpAnyValue | undefined | null): string | undefined {
   if (!v) return undefined;
-  if (typeof v.stringValue === 'string') return v.stringValue;
-  if (v.intValue !== undefined && v.intValue !== null) return String(int64ToNumber(v.intValue) ?? v.intValue);
-  if (typeof v.doubleValue === 'number') return String(v.doubleValue);
-  if (typeof v.boolValue === 'boolean') return String(v.boolValue);
-  if (v.arrayValue?.values?.length) return anyToString(v.arrayValue.values[0]); // header attributes are string[]
+  if (has(v, 'stringValue') && typeof v.stringValue === 'string') return v.stringValue;
+  if (has(v, 'intValue') && v.intValue !== null) return String(int64ToNumber(v.intValue) ?? v.intValue);
+  if (has(v, 'doubleValue') && typeof v.doubleValue === 'number') return String(v.doubleValue);
+  if (has(v, 'boolValue') && typeof v.boolValue === 'boolean') return String(v.boolValue);
+  if (has(v, 'arrayValue') && v.arrayValue?.values?.length) return anyToString(v.arrayValue.values[0]); // header attributes are string[]
   return undefined;
 }
 
 export function anyToInt(v: OtlpAnyValue | undefined | null): number | undefined {
   if (!v) return undefined;
   let n: number | undefined;
-  if (v.intValue !== undefined && v.intValue !== null) n = int64ToNumber(v.intValue);
-  else if (typeof v.doubleValue === 'number') n = v.doubleValue;
-  else if (typeof v.stringValue === 'string' && /^\s*-?\d+\s*$/.test(v.stringValue)) n = Number(v.stringValue);
+  if (has(v, 'intValue') && v.intValue !== null) n = int64ToNumber(v.intValue);
+  else if (has(v, 'doubleValue') && typeof v.doubleValue === 'number') n = v.doubleValue;
+  else if (has(v, 'stringValue') && typeof v.stringValue === 'string' && /^\s*-?\d+\s*$/.test(v.stringValue)) n = Number(v.stringValue);
   return n !== undefined && Number.isInteger(n) ? n : undefined;
 }
 

@@ -1,0 +1,20 @@
+import type { SecurityEventView } from '../event-view.js';
+
+/** A rule match the evaluator reports; the scorer decides whether it becomes a written hit (cooldown). */
+export interface Match {
+  ruleId: string;
+  identity: string;
+  identityKind: string;
+  timeUs: number;
+  evidence: string;
+}
+
+export type Emit = (m: Match) => void;
+
+/** One compiled rule of kind event or window; fed every event of a batch. */
+export interface StreamingRule {
+  readonly id: string;
+  observe(view: SecurityEventView, emit: Emit): void;
+  /** Drops state older than its window; returns how many keys it still holds. */
+  evict(nowUs: number, maxKeys: number): number;
+}

@@ -1,0 +1,46 @@
+/** Bounded state for one group key of one window rule. Every structure is capped; nothing grows with traffic. */
+export interface GroupState {
+  lastUs: number;
+  /** Times of matching events, newest last, at most `count` of them. */
+  times: number[];
+  /** Distinct value → last time seen, insertion order = oldest first, at most `distinctCount` entries. */
+  distinct: Map<string, number> | null;
+  /** Ratio buckets: [bucketStartUs, baseCount, matchCount] triples. */
+  buckets: number[][] | null;
+  /** Cross-identity rules: member identity → its recent matching times (at most memberMinEvents) and kind. */
+  members: Map<string, { kind: string; times: number[] }> | null;
+  /** Last time every qualifying member was reported. */
+  sweptUs: number;
+}
+
+export const MAX_MEMBERS = 1000;
+export const RATIO_BUCKETS = 12;
+
+/** Appends t keeping at most `cap` entries (drops the oldest). */
+export function pushCapped(times: number[], t: number, cap: number): void {
+  times.push(t);
+  if (times.length > cap) times.splice(0, times.length - cap);
+}
+
+/** Number of entries with time > sinceUs (times are ascending). */
+export function countSince(times: readonly number[], sinceUs: number): number {
+  let n = 0;
+  for (let i = times.length - 1; i >= 0 && times[i] > sinceUs; i--) n++;
+  return n;
+}
+
+/** Records a distinct value, moving it to the newest end; evicts values older than the window and over the cap. */
+export function touchDistinct(map: Map<string, number>, value: string, t: number, sinceUs: number, cap: number): void {
+  map.delete(value);
+  map.set(value, t);
+  for (const [k, seen] of map) {
+    if (map.size <= cap && seen > sinceUs) break;
+    map.delete(k);
+  }
+}
+
+export function countDistinctSince(map: Map<string, number>, sinceUs: number): number {
+  let n = 0;
+  for (const seen of map.values()) if (seen > sinceUs) n++;
+  return n;
+}
