@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { pino } from 'pino';
@@ -98,7 +98,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
     const applied = await prepareDatabase(writeConn, extensions.flatMap((e) => e.migrations ?? []));
     if (applied.length) logger.info({ migrations: applied }, 'database schema updated');
 
-    http = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, disableRequestLogging: true, forceCloseConnections: false });
+    http = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: false });
     http.get('/healthz', async (_req, reply) =>
       accepting ? { status: 'ok' } : reply.code(503).send({ status: 'starting or stopping' }),
     );

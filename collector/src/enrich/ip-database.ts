@@ -46,6 +46,7 @@ const QUOTE = 34;
 class CsvBytes {
   pos = 0;
   line = 1;
+  private readonly limbs = new Int32Array(8);
 
   constructor(
     readonly file: string,
@@ -84,25 +85,27 @@ class CsvBytes {
   /** An unsigned decimal that fits in 128 bits, written to out[0..3], most significant word first. */
   uint128(out: Uint32Array): void {
     const { buf } = this;
-    out[0] = out[1] = out[2] = out[3] = 0;
+    const limbs = this.limbs; // eight 16-bit limbs, most significant first: small integer maths only
+    limbs.fill(0);
     const from = this.pos;
     while (this.pos < buf.length && buf[this.pos] >= 48 && buf[this.pos] <= 57) {
-      // take up to 5 digits at a time: word * 10^5 + carry stays below 2^53, so doubles are exact
+      // up to 4 digits at a time: limb * 10^4 + carry stays below 2^31
       let chunk = 0;
       let scale = 1;
-      while (scale < 100000 && this.pos < buf.length && buf[this.pos] >= 48 && buf[this.pos] <= 57) {
+      while (scale < 10000 && this.pos < buf.length && buf[this.pos] >= 48 && buf[this.pos] <= 57) {
         chunk = chunk * 10 + (buf[this.pos++] - 48);
         scale *= 10;
       }
       let carry = chunk;
-      for (let w = 3; w >= 0; w--) {
-        const x = out[w] * scale + carry;
-        out[w] = x % 4294967296;
-        carry = Math.floor(x / 4294967296);
+      for (let k = 7; k >= 0; k--) {
+        const x = limbs[k] * scale + carry;
+        limbs[k] = x & 0xffff;
+        carry = x >>> 16;
       }
       if (carry !== 0) this.fail('integer does not fit in 128 bits');
     }
     if (this.pos === from) this.fail('expected an unsigned integer');
+    for (let w = 0; w < 4; w++) out[w] = ((limbs[2 * w] << 16) | limbs[2 * w + 1]) >>> 0;
     this.endField();
   }
 
@@ -184,19 +187,34 @@ function loadCountries(dir: string, family: 'ipv4' | 'ipv6', countries: string[]
   });
 }
 
-function loadAsns(dir: string, family: 'ipv4' | 'ipv6', asNumbers: number[], asOrgs: string[], index: Map<string, number>): Promise<RangeTable> {
+/** Interns (AS number, organisation) pairs: most AS numbers have one name, so the number alone usually decides. */
+class AsInterner {
+  readonly numbers: number[] = [];
+  readonly orgs: string[] = [];
+  private readonly byNumber = new Map<number, number>();
+  private readonly byPair = new Map<string, number>();
+
+  intern(asn: number, org: string): number {
+    const first = this.byNumber.get(asn);
+    if (first !== undefined && this.orgs[first] === org) return first;
+    if (first !== undefined) {
+      const key = `${asn}\u0000${org}`;
+      const other = this.byPair.get(key);
+      if (other !== undefined) return other;
+      this.byPair.set(key, this.numbers.length);
+    } else {
+      this.byNumber.set(asn, this.numbers.length);
+    }
+    this.numbers.push(asn);
+    this.orgs.push(org);
+    return this.numbers.length - 1;
+  }
+}
+
+function loadAsns(dir: string, family: 'ipv4' | 'ipv6', interner: AsInterner): Promise<RangeTable> {
   return loadTable(path.join(dir, `asn-${family}-num.csv`), family, (csv) => {
     const asn = csv.uint32();
-    const org = csv.text();
-    const key = `${asn}\u0000${org}`;
-    let v = index.get(key);
-    if (v === undefined) {
-      v = asNumbers.length;
-      asNumbers.push(asn);
-      asOrgs.push(org);
-      index.set(key, v);
-    }
-    return v;
+    return interner.intern(asn, csv.text());
   });
 }
 
@@ -208,19 +226,17 @@ export async function loadIpDatabase(): Promise<IpDatabase> {
   const countryIndex = new Map<string, number>();
   const country4 = await loadCountries(country.dir, 'ipv4', countries, countryIndex);
   const country6 = await loadCountries(country.dir, 'ipv6', countries, countryIndex);
-  const asNumbers: number[] = [];
-  const asOrgs: string[] = [];
-  const asIndex = new Map<string, number>();
-  const asn4 = await loadAsns(asn.dir, 'ipv4', asNumbers, asOrgs, asIndex);
-  const asn6 = await loadAsns(asn.dir, 'ipv6', asNumbers, asOrgs, asIndex);
+  const interner = new AsInterner();
+  const asn4 = await loadAsns(asn.dir, 'ipv4', interner);
+  const asn6 = await loadAsns(asn.dir, 'ipv6', interner);
   return {
     country4,
     country6,
     asn4,
     asn6,
     countries,
-    asNumbers: Uint32Array.from(asNumbers),
-    asOrgs,
+    asNumbers: Uint32Array.from(interner.numbers),
+    asOrgs: interner.orgs,
     versions: { country: `${COUNTRY_PACKAGE}@${country.version}`, asn: `${ASN_PACKAGE}@${asn.version}` },
   };
 }

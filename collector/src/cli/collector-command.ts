@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { createCollector } from '../collector.js';
+import type { Collector } from '../collector.js';
+import { loadConfig } from '../config/load.js';
+import type { PartialCollectorConfig } from '../config/types.js';
+import { builtinExtensions } from './extensions.js';
+
+export interface CollectorFlags {
+  config?: string;
+  db?: string;
+  otlpHttp?: string;
+  otlpGrpc?: string;
+  token?: string;
+  logLevel?: string;
+}
+
+/** defaults ← --config file ← SPYGLASS_* env ← flags. */
+export function configFromFlags(flags: CollectorFlags, env: NodeJS.ProcessEnv = process.env): PartialCollectorConfig {
+  const overrides: PartialCollectorConfig = {};
+  if (flags.db) overrides.db = flags.db;
+  const receive: Record<string, string> = {};
+  if (flags.otlpHttp) receive.http = flags.otlpHttp;
+  if (flags.otlpGrpc) receive.grpc = flags.otlpGrpc;
+  if (flags.token) receive.token = flags.token;
+  if (Object.keys(receive).length) overrides.receive = receive;
+  if (flags.logLevel) overrides.log = { level: flags.logLevel as never };
+  return loadConfig({ file: flags.config ?? env.SPYGLASS_CONFIG, env, overrides }) as PartialCollectorConfig;
+}
+
+export function addCollectorOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'YAML config file (env SPYGLASS_CONFIG)')
+    .option('--db <path>', 'DuckDB file (env SPYGLASS_DB, default ./data/spyglass.duckdb)')
+    .option('--otlp-http <host:port>', 'OTLP/HTTP listen address or "off" (env SPYGLASS_OTLP_HTTP, default 127.0.0.1:4318)')
+    .option('--otlp-grpc <host:port>', 'OTLP/gRPC listen address or "off" (env SPYGLASS_OTLP_GRPC, default 127.0.0.1:4317)')
+    .option('--token <token>', 'require "Authorization: Bearer <token>" on OTLP requests (env SPYGLASS_TOKEN)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env SPYGLASS_LOG_LEVEL)');
+}
+
+/** Stops on SIGINT/SIGTERM: stop accepting, flush, checkpoint, exit 0. A second signal exits at once. */
+export function closeOnSignals(collector: Collector, onClosed: () => void = () => process.exit(0)): void {
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) {
+      collector.logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    closing = true;
+    collector.logger.info({ signal }, 'shutting down: flushing and checkpointing');
+    collector
+      .close()
+      .then(() => {
+        collector.logger.info('stopped cleanly');
+        onClosed();
+      })
+      .catch((err) => {
+        collector.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+export function registerCollectorCommand(program: Command): void {
+  addCollectorOptions(program.command('collector').description('run the collector: OTLP in, security events in DuckDB')).action(
+    async (flags: CollectorFlags) => {
+      const collector = await createCollector(configFromFlags(flags), { extensions: builtinExtensions() });
+      closeOnSignals(collector);
+    },
+  );
+}

@@ -1,0 +1,281 @@
+import { unwatchFile, watchFile } from 'node:fs';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import type { EventBatch } from '../events/security-event.js';
+import { createRulesApi } from './api.js';
+import type { Catalog } from './catalog.js';
+import { builtinRulesDir, loadCatalog } from './catalog.js';
+import { writeCatalogTables } from './catalog-table.js';
+import { compileStreamingRule } from './compile.js';
+import type { RulesConfig } from './config.js';
+import { parseDurationSeconds } from './duration.js';
+import { runSqlRule } from './evaluators/sql-rule.js';
+import type { Match, StreamingRule } from './evaluators/types.js';
+import { SecurityEventView } from './event-view.js';
+import { IdentityTracker } from './identity-tracker.js';
+import type { ScoringRules } from './identity-tracker.js';
+import type { RuleDefinition } from './rule-types.js';
+import type { EffectiveRules, RulesState } from './rules-state.js';
+import { readRulesState, resolveRules, writeRulesState } from './rules-state.js';
+import type { AnalystDecision } from './score.js';
+import { writeRuleResults } from './writer.js';
+
+export interface RuleEngineDeps {
+  instance: DuckDBInstance;
+  logger: Logger;
+  /** Defaults to config.stateFile. */
+  stateFile?: string | null;
+  /** Run the flush / SQL-rule timers (tests drive flush() themselves). @default true */
+  timers?: boolean;
+}
+
+export interface RuleEngineStats {
+  rules: number;
+  identities: number;
+  windowKeys: number;
+  flushes: number;
+  hitsWritten: number;
+  errors: number;
+}
+
+export interface RuleEngine {
+  /** Called after the batch is committed to `events`. Cheap, synchronous work; never throws for bad data. */
+  consume(batch: EventBatch): Promise<void>;
+  /** Re-reads rule files, presets and the state file; keeps window state of unchanged rules. */
+  reload(): Promise<void>;
+  /** Fastify plugin with the REST API (register it under /api/rules behind the collector token). */
+  api: FastifyPluginAsync;
+  /** Writes pending hits and changed identities now (also done every flushInterval). */
+  flush(): Promise<void>;
+  /** Runs every enabled SQL rule once over its window ending at the engine's clock. */
+  runSqlRules(): Promise<void>;
+  /** Records an analyst decision (null clears it); applied to the score at once and stored. */
+  decide(identity: string, decision: AnalystDecision | null, note?: string, by?: string): Promise<void>;
+  /** Changes the live state (preset, enable/disable, thresholds) and applies it. */
+  updateState(change: (s: RulesState) => RulesState): Promise<EffectiveRules>;
+  readonly catalog: Catalog;
+  readonly effective: EffectiveRules;
+  readonly stats: RuleEngineStats;
+  close(): Promise<void>;
+}
+
+interface Compiled {
+  signature: string;
+  rule: StreamingRule;
+}
+
+const EVICT_EVERY_FLUSHES = 10;
+const MAX_WINDOW_KEYS_PER_RULE = 100_000;
+
+export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps): Promise<RuleEngine> {
+  const { instance, logger } = deps;
+  const log = logger.child({ stage: 'rules' });
+  const stateFile = deps.stateFile === undefined ? config.stateFile : deps.stateFile;
+  const builtinDir = builtinRulesDir();
+  const matchTtlUs = parseDurationSeconds(config.matchTtl, 'rules.matchTtl') * 1e6;
+  const flushMs = parseDurationSeconds(config.flushInterval, 'rules.flushInterval') * 1000;
+
+  let catalog = loadCatalog(config.files, builtinDir);
+  let state = readRulesState(stateFile);
+  let effective = resolveRules(catalog, config, state);
+  let compiled = new Map<string, Compiled>();
+  let streaming: StreamingRule[] = [];
+  let sqlRules: RuleDefinition[] = [];
+  const sqlLastRunMs = new Map<string, number>();
+  const stats: RuleEngineStats = { rules: 0, identities: 0, windowKeys: 0, flushes: 0, hitsWritten: 0, errors: 0 };
+
+  const scoring = (): ScoringRules => ({
+    weightOf: (id) => effective.active.get(id)?.weight,
+    cooldownUs: (id) => (effective.active.get(id)?.def.cooldownSeconds ?? 300) * 1e6,
+    thresholds: effective.thresholds,
+  });
+  const tracker = new IdentityTracker(scoring(), matchTtlUs, config.maxIdentities);
+
+  const builtinIds = (): Set<string> => new Set(loadCatalog([], builtinDir).rules.keys());
+
+  function compileActive(): void {
+    const next = new Map<string, Compiled>();
+    const nextSql: RuleDefinition[] = [];
+    for (const { def } of effective.active.values()) {
+      if (def.kind === 'sql') {
+        nextSql.push(def);
+        continue;
+      }
+      const signature = JSON.stringify(def);
+      const prev = compiled.get(def.id);
+      next.set(def.id, prev && prev.signature === signature ? prev : { signature, rule: compileStreamingRule(def, catalog.lists) });
+    }
+    compiled = next;
+    streaming = [...next.values()].map((c) => c.rule);
+    sqlRules = nextSql;
+    stats.rules = effective.active.size;
+    tracker.setRules(scoring());
+  }
+
+  const conn: DuckDBConnection = await instance.connect();
+  const sqlConn: DuckDBConnection = await instance.connect();
+  compileActive();
+  await writeCatalogTables(conn, catalog, effective, builtinIds());
+
+  // Analyst decisions and recent matches survive restarts.
+  for (const row of (await conn.runAndReadAll('SELECT identity, decision FROM identity_decisions')).getRowObjectsJS()) {
+    tracker.setDecision(String(row.identity), row.decision as AnalystDecision);
+  }
+  const restored = await conn.runAndReadAll(
+    `SELECT identity, any_value(identity_kind) AS kind, rule_id, epoch_us(max(time)) AS last_us FROM rule_hits
+     WHERE time > now() - to_microseconds(${Math.round(matchTtlUs)}::BIGINT) GROUP BY identity, rule_id LIMIT ${config.maxIdentities * 4}`,
+  );
+  for (const row of restored.getRowObjectsJS()) {
+    tracker.restoreMatch(String(row.identity), String(row.kind), String(row.rule_id), Number(row.last_us));
+  }
+
+  const emit = (m: Match): void => tracker.match(m);
+  const ctx = { isIpBlocked: (ip: string) => tracker.isIpBlocked(ip) };
+
+  let flushChain: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  async function doFlush(): Promise<void> {
+    const { rows, hits, changes } = tracker.drain();
+    try {
+      await writeRuleResults(conn, hits, rows, changes, (id) => effective.active.get(id)?.weight);
+      stats.hitsWritten += hits.length;
+    } catch (err) {
+      stats.errors++;
+      log.error({ err, hits: hits.length, identities: rows.length }, 'writing rule results failed');
+    }
+    stats.flushes++;
+    if (stats.flushes % EVICT_EVERY_FLUSHES === 0) {
+      let keys = 0;
+      for (const r of streaming) keys += r.evict(tracker.nowUs, MAX_WINDOW_KEYS_PER_RULE);
+      stats.windowKeys = keys;
+      tracker.evict();
+    }
+    stats.identities = tracker.size;
+  }
+
+  function flush(): Promise<void> {
+    flushChain = flushChain.then(doFlush);
+    return flushChain;
+  }
+
+  async function runSqlRules(onlyDue = false): Promise<void> {
+    const nowMs = Date.now();
+    for (const def of sqlRules) {
+      if (onlyDue && nowMs - (sqlLastRunMs.get(def.id) ?? 0) < def.everySeconds * 1000) continue;
+      sqlLastRunMs.set(def.id, nowMs);
+      if (tracker.nowUs === 0) continue;
+      try {
+        for (const m of await runSqlRule(sqlConn, def, tracker.nowUs)) tracker.match(m);
+      } catch (err) {
+        stats.errors++;
+        log.error({ err, rule: def.id }, 'SQL rule failed');
+      }
+    }
+  }
+
+  async function reload(): Promise<void> {
+    const nextCatalog = loadCatalog(config.files, builtinDir);
+    const nextState = readRulesState(stateFile);
+    const nextEffective = resolveRules(nextCatalog, config, nextState);
+    catalog = nextCatalog;
+    state = nextState;
+    effective = nextEffective;
+    compileActive();
+    await flush();
+    await writeCatalogTables(conn, catalog, effective, builtinIds());
+    log.info({ preset: effective.preset, rules: effective.active.size }, 'rules reloaded');
+  }
+
+  async function updateState(change: (s: RulesState) => RulesState): Promise<EffectiveRules> {
+    const next = change(readRulesState(stateFile));
+    resolveRules(catalog, config, next); // validate before writing
+    if (stateFile) writeRulesState(stateFile, next);
+    else {
+      state = next;
+      effective = resolveRules(catalog, config, state);
+      compileActive();
+      await writeCatalogTables(conn, catalog, effective, builtinIds());
+      return effective;
+    }
+    await reload();
+    return effective;
+  }
+
+  async function decide(identity: string, decision: AnalystDecision | null, note?: string, by?: string): Promise<void> {
+    if (decision === null) await sqlConn.run('DELETE FROM identity_decisions WHERE identity = $1', [identity]);
+    else {
+      await sqlConn.run(
+        `INSERT INTO identity_decisions VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (identity) DO UPDATE SET decision = excluded.decision, note = excluded.note, decided_by = excluded.decided_by, decided_at = excluded.decided_at`,
+        [identity, decision, note ?? null, by ?? null],
+      );
+    }
+    tracker.setDecision(identity, decision);
+    await flush();
+    // An identity not in memory still gets its stored status updated.
+    if (!tracker.snapshot(identity)) {
+      await sqlConn.run(
+        `UPDATE identities SET decision = $2, status = CASE WHEN $2 = 'legit' THEN 'ok' WHEN $2 = 'blocked' THEN 'blocked'
+           WHEN risk_score >= $3 THEN 'review' ELSE 'ok' END, updated_at = now() WHERE identity = $1`,
+        [identity, decision, effective.thresholds.review],
+      );
+    }
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  if (deps.timers !== false) {
+    timers.push(setInterval(() => void flush(), flushMs));
+    timers.push(setInterval(() => void runSqlRules(true), 1000));
+    for (const t of timers) t.unref();
+  }
+  const onStateChange = (): void => {
+    reload().catch((err: unknown) => {
+      stats.errors++;
+      log.error({ err }, 'rules state file change could not be applied; keeping the previous rules');
+    });
+  };
+  if (stateFile && deps.timers !== false) watchFile(stateFile, { interval: 500 }, onStateChange);
+
+  const engine: RuleEngine = {
+    async consume(batch) {
+      if (closed || !Array.isArray(batch)) return;
+      for (const e of batch) {
+        try {
+          if (!e || typeof e.identity !== 'string' || typeof e.timeUs !== 'number') continue;
+          tracker.observe(e);
+          const view = new SecurityEventView(e, ctx);
+          for (const rule of streaming) rule.observe(view, emit);
+        } catch (err) {
+          stats.errors++;
+          if (stats.errors <= 10) log.warn({ err }, 'rule evaluation failed for one event; skipped');
+        }
+      }
+    },
+    reload,
+    api: null as unknown as FastifyPluginAsync,
+    flush,
+    runSqlRules: () => runSqlRules(false),
+    decide,
+    updateState,
+    get catalog() {
+      return catalog;
+    },
+    get effective() {
+      return effective;
+    },
+    stats,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const t of timers) clearInterval(t);
+      if (stateFile) unwatchFile(stateFile, onStateChange);
+      await flush();
+      conn.closeSync();
+      sqlConn.closeSync();
+    },
+  };
+  engine.api = createRulesApi(engine, sqlConn);
+  return engine;
+}
