@@ -1,0 +1,196 @@
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCollector } from '../collector/src/index.js';
+import type { Collector } from '../collector/src/index.js';
+import { ExportTraceServiceRequest, ExportTraceServiceResponse, RpcStatus } from '../collector/src/decode/protobuf.js';
+import { tempDir } from './helpers/temp.js';
+
+const tmp = tempDir();
+const TOKEN = 'test-token-1234';
+let collector: Collector;
+let baseline: number;
+
+function validRequest(path = '/ok') {
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bad-input' } }] },
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId: '5b8efff798038103d269b633813fc60c',
+                spanId: 'eee19b7ec3c1b174',
+                name: 'GET',
+                kind: 2,
+                startTimeUnixNano: '1795585833888000000',
+                endTimeUnixNano: 1795585833898000000,
+                attributes: [
+                  { key: 'http.request.method', value: { stringValue: 'GET' } },
+                  { key: 'url.path', value: { stringValue: path } },
+                  { key: 'http.response.status_code', value: { intValue: '200' } },
+                  { key: 'client.address', value: { stringValue: '192.0.2.1' } },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+async function post(body: BodyInit, headers: Record<string, string>, path = '/v1/traces') {
+  return fetch(`${collector.addresses.http}${path}`, { method: 'POST', body, headers: { authorization: `Bearer ${TOKEN}`, ...headers } });
+}
+
+async function countEvents(): Promise<number> {
+  const [row] = await collector.query('SELECT count(*) AS n FROM events');
+  return row.n as number;
+}
+
+beforeAll(async () => {
+  collector = await createCollector({
+    db: join(tmp.dir, 'bad.duckdb'),
+    receive: { http: '127.0.0.1:0', grpc: '127.0.0.1:0', token: TOKEN, maxBodyBytes: 1024 * 1024 },
+    log: { level: 'silent' },
+  });
+  const res = await post(JSON.stringify(validRequest('/seed')), { 'content-type': 'application/json' });
+  expect(res.status).toBe(200);
+  baseline = await countEvents();
+  expect(baseline).toBe(1);
+});
+
+afterAll(async () => {
+  await collector?.close();
+  tmp.cleanup();
+});
+
+describe('OTLP/HTTP rejects bad input with the right status and keeps serving', () => {
+  it.each([
+    ['garbage bytes as protobuf', Buffer.from([0xff, 0xff, 0xff, 0x0f, 0x07, 0x01]), 'application/x-protobuf', 400, /not a valid OTLP/],
+    ['truncated protobuf', Buffer.from(ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'x'.repeat(50), kind: 2 }] }] }] })).finish()).subarray(0, 20), 'application/x-protobuf', 400, /not a valid OTLP/],
+    ['malformed JSON', '{"resourceSpans": [', 'application/json', 400, /not a valid OTLP\/JSON/],
+    ['JSON of the wrong shape', '{"resourceSpans": {"a": 1}}', 'application/json', 400, /resourceSpans must be an array/],
+    ['JSON attributes of the wrong shape', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ attributes: [1, 2] }] }] }] }), 'application/json', 400, /attributes\[0\]/],
+    ['a content type that is not OTLP', 'hello', 'text/plain', 415, /unsupported content type/],
+  ])('%s → %i', async (_name, body, type, status, message) => {
+    const res = await post(body as BodyInit, { 'content-type': type as string });
+    expect(res.status).toBe(status);
+    const text = type === 'application/x-protobuf' ? (RpcStatus.decode(new Uint8Array(await res.arrayBuffer())) as unknown as { message: string }).message : await res.text();
+    expect(text).toMatch(message as RegExp);
+  });
+
+  it('answers a gzip bomb with 413 without inflating it', async () => {
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    const res = await post(bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toMatch(/exceeds/);
+  });
+
+  it('answers a huge body with 413', async () => {
+    const res = await post(Buffer.alloc(2 * 1024 * 1024, 0x61), { 'content-type': 'application/x-protobuf' });
+    expect(res.status).toBe(413);
+  });
+
+  it('answers corrupt gzip with 400 and an unknown encoding with 415', async () => {
+    expect((await post(Buffer.from('not gzip'), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(400);
+    expect((await post('{}', { 'content-type': 'application/json', 'content-encoding': 'br' })).status).toBe(415);
+  });
+
+  it('requires the bearer token', async () => {
+    const res = await fetch(`${collector.addresses.http}/v1/traces`, {
+      method: 'POST',
+      body: JSON.stringify(validRequest()),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer wrong-token' },
+    });
+    expect(res.status).toBe(401);
+    const anon = await fetch(`${collector.addresses.http}/v1/traces`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(anon.status).toBe(401);
+  });
+
+  it('answers 405 to other methods on /v1/traces', async () => {
+    const res = await fetch(`${collector.addresses.http}/v1/traces`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(405);
+  });
+
+  it('reports spans it cannot use as partial success, in the request encoding, and stores the rest', async () => {
+    const req = validRequest('/partial');
+    const spans = req.resourceSpans[0].scopeSpans[0].spans as Array<Record<string, unknown>>;
+    spans.push({ ...spans[0], spanId: 'zz', name: 'bad-id' });
+    spans.push({ ...spans[0], spanId: 'aaaaaaaaaaaaaaaa', name: 'no-identity', attributes: [{ key: 'http.request.method', value: { stringValue: 'GET' } }] });
+    const res = await post(JSON.stringify(req), { 'content-type': 'application/json' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    const body = await res.json();
+    expect(body.partialSuccess.rejectedSpans).toBe('2');
+    expect(body.partialSuccess.errorMessage).toMatch(/"bad-id" has an invalid trace or span id/);
+    expect(body.partialSuccess.errorMessage).toMatch(/"no-identity" has neither a user id nor a valid client address/);
+
+    const pb = ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(3, 1), kind: 2, startTimeUnixNano: 1, attributes: [{ key: 'http.method', value: { stringValue: 'GET' } }] }] }] }] })).finish();
+    const pbRes = await post(Buffer.from(pb), { 'content-type': 'application/x-protobuf' });
+    expect(pbRes.headers.get('content-type')).toBe('application/x-protobuf');
+    const decoded = ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(new Uint8Array(await pbRes.arrayBuffer())), { longs: Number });
+    expect(decoded.partialSuccess.rejectedSpans).toBe(1);
+  });
+
+  it('accepts gzip, and an empty request as full success', async () => {
+    const res = await post(gzipSync(JSON.stringify(validRequest('/gzipped'))), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({});
+    const empty = await post(Buffer.alloc(0), { 'content-type': 'application/x-protobuf' });
+    expect(empty.status).toBe(200);
+    expect((await empty.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it('stored nothing from the bad requests and kept what it had', async () => {
+    const paths = await collector.query(`SELECT url_path FROM events ORDER BY url_path`);
+    expect(paths.map((r) => r.url_path)).toEqual(['/gzipped', '/partial', '/seed']);
+    const health = await fetch(`${collector.addresses.http}/healthz`);
+    expect(health.status).toBe(200);
+  });
+});
+
+describe('OTLP/gRPC rejects bad input', () => {
+  function callExport(body: Buffer, token = TOKEN): Promise<{ err: grpc.ServiceError | null; res?: Buffer }> {
+    const Client = grpc.makeGenericClientConstructor(
+      {
+        export: {
+          path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: (b: Buffer) => b,
+          requestDeserialize: (b: Buffer) => b,
+          responseSerialize: (b: Buffer) => b,
+          responseDeserialize: (b: Buffer) => b,
+        },
+      },
+      'TraceService',
+    );
+    const client = new Client(collector.addresses.grpc!, grpc.credentials.createInsecure()) as unknown as {
+      export(b: Buffer, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: Buffer) => void): void;
+      close(): void;
+    };
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${token}`);
+    return new Promise((resolve) => client.export(body, md, (err, res) => {
+      client.close();
+      resolve({ err, res });
+    }));
+  }
+
+  it('garbage → INVALID_ARGUMENT; wrong token → UNAUTHENTICATED; valid → OK', async () => {
+    expect((await callExport(Buffer.from([0xff, 0xff, 0xff, 0x0f, 0x07]))).err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect((await callExport(Buffer.alloc(0), 'nope-nope-nope')).err?.code).toBe(grpc.status.UNAUTHENTICATED);
+    const ok = await callExport(Buffer.from(ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject({})).finish()));
+    expect(ok.err).toBeNull();
+  });
+
+  it('a message over the limit → RESOURCE_EXHAUSTED', async () => {
+    const { err } = await callExport(Buffer.alloc(2 * 1024 * 1024, 1));
+    expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  });
+});
