@@ -1,0 +1,17 @@
+export { setUser, setEventType } from './identity.js';
+export { securityHttpInstrumentationConfig } from './http-config.js';
+export { SpyglassSpanProcessor } from './span-processor.js';
+export { startSpyglass, spyglassInstrumentations } from './sdk.js';
+export type { SpyglassSdk } from './sdk.js';
+export { installShutdownHandlers } from './shutdown.js';
+export { resolveSpyglassConfig } from './config.js';
+export type { SpyglassConfig } from './config.js';
+export { spyglassOptionsFromEnv, loadRouteRulesFile, SPYGLASS_ENV } from './env-options.js';
+export { SpyglassConfigError } from './config-error.js';
+export { resolveClientIp } from './client-ip.js';
+export type { ClientAddressSource } from './client-ip.js';
+export { redactQuery, REDACTED, DEFAULT_REDACTED_QUERY_PARAMS, OTEL_REDACTED_QUERY_PARAMS } from './query-redaction.js';
+export { securityAttributes } from './security-attributes.js';
+export type { RequestFacts } from './security-attributes.js';
+export { DEFAULT_OTLP_TRACES_URL } from './exporter-options.js';
+export type { SpyglassOptions } from './types.js';

@@ -1,0 +1,48 @@
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { resolveSpyglassConfig, type SpyglassConfig } from './config.js';
+import { exporterOptionsFromEnv } from './exporter-options.js';
+import { httpConfigFor } from './http-config.js';
+import { SpyglassSpanProcessor } from './span-processor.js';
+import type { SpyglassOptions } from './types.js';
+
+export interface SpyglassSdk {
+  readonly sdk: NodeSDK;
+  /** Flushes buffered spans and stops tracing. */
+  shutdown(): Promise<void>;
+}
+
+/** The instrumentations `startSpyglass` installs: HTTP with the Spyglass hooks, express and fastify routes. */
+export function spyglassInstrumentations(options: SpyglassOptions = {}): Instrumentation[] {
+  return instrumentationsFor(resolveSpyglassConfig(options));
+}
+
+function instrumentationsFor(config: SpyglassConfig): Instrumentation[] {
+  return [
+    new HttpInstrumentation(httpConfigFor(config)),
+    new ExpressInstrumentation(),
+    // Only the route is needed from fastify: no span per hook or handler.
+    new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false, instrumentHandler: false }) as unknown as Instrumentation,
+  ];
+}
+
+/**
+ * Starts an OpenTelemetry Node SDK that exports HTTP server spans, enriched for Spyglass, over OTLP/HTTP protobuf
+ * (standard OTEL_* variables apply; default endpoint http://127.0.0.1:4318). Validates options first and throws
+ * SpyglassConfigError naming the bad one. Signal handling is left to the caller (see installShutdownHandlers).
+ */
+export function startSpyglass(options: SpyglassOptions = {}): SpyglassSdk {
+  const config = resolveSpyglassConfig(options);
+  const exporter = new OTLPTraceExporter(exporterOptionsFromEnv());
+  const sdk = new NodeSDK({
+    spanProcessors: [new SpyglassSpanProcessor(options), new BatchSpanProcessor(exporter)],
+    instrumentations: instrumentationsFor(config),
+  });
+  sdk.start();
+  return { sdk, shutdown: () => sdk.shutdown() };
+}
