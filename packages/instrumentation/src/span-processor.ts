@@ -1,7 +1,8 @@
 import { SpanKind, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resolveSpyglassConfig, type SpyglassConfig } from './config.js';
-import { REDACTED } from './query-redaction.js';
+import { REDACTED, redactQuery } from './query-redaction.js';
+import { redactUrl } from './redact-url.js';
 import { requestStateOf } from './request-state.js';
 import { securityAttributes } from './security-attributes.js';
 import {
@@ -11,7 +12,9 @@ import {
   ATTR_HTTP_ROUTE,
   ATTR_NETWORK_PEER_ADDRESS,
   ATTR_SPYGLASS_EVENT_TYPE,
+  ATTR_URL_FULL,
   ATTR_URL_PATH,
+  ATTR_URL_QUERY,
   SECRET_HEADER_ATTRIBUTE_PREFIXES,
 } from './semconv.js';
 import type { SpyglassOptions } from './types.js';
@@ -34,7 +37,7 @@ export class SpyglassSpanProcessor implements SpanProcessor {
   onStart(_span: Span, _parentContext: Context): void {}
 
   onEnding(span: Span): void {
-    scrubSecrets(span);
+    scrubSecrets(span, this.config.redactQueryParams);
     if (span.kind !== SpanKind.SERVER) return;
     const attrs = span.attributes;
     if (attrs[ATTR_HTTP_REQUEST_METHOD] === undefined || attrs[ATTR_SPYGLASS_EVENT_TYPE] !== undefined) return;
@@ -73,12 +76,17 @@ export class SpyglassSpanProcessor implements SpanProcessor {
 
 /**
  * Some instrumentations put the raw request target in `url.path` (e.g. @fastify/otel's `request` span does);
- * keep only the path. Captured Authorization/cookie headers are blanked.
+ * keep only the path. `url.query` and `url.full` get the configured redaction (a stock HttpInstrumentation only
+ * knows OpenTelemetry's short list). Captured Authorization/cookie headers are blanked.
  */
-function scrubSecrets(span: Span): void {
+function scrubSecrets(span: Span, names: ReadonlySet<string>): void {
   const attrs = span.attributes;
   const path = attrs[ATTR_URL_PATH];
   if (typeof path === 'string' && path.includes('?')) span.setAttribute(ATTR_URL_PATH, path.slice(0, path.indexOf('?')));
+  const query = attrs[ATTR_URL_QUERY];
+  if (typeof query === 'string' && query !== '') span.setAttribute(ATTR_URL_QUERY, redactQuery(query, names));
+  const full = attrs[ATTR_URL_FULL];
+  if (typeof full === 'string' && full.includes('?')) span.setAttribute(ATTR_URL_FULL, redactUrl(full, names));
   for (const key of Object.keys(attrs)) {
     if (SECRET_HEADER_ATTRIBUTE_PREFIXES.includes(key)) span.setAttribute(key, REDACTED);
   }
