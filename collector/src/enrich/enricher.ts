@@ -81,7 +81,10 @@ export async function createEnricher(config: EnrichConfig, settings: EnrichSetti
   const { logger } = settings;
   if (!config.enabled) return disabledEnricher();
   const started = performance.now();
-  const [db, hosting, uaPatterns] = await Promise.all([loadIpDatabase(), loadHostingAsns(config.hostingAsnsFile), loadUserAgentPatterns()]);
+  // small files first, so that a bad path fails before the big load
+  const [hosting, uaPatterns] = await Promise.all([loadHostingAsns(config.hostingAsnsFile), loadUserAgentPatterns()]);
+  let lists = await Promise.all(config.lists.map(loadIpList));
+  const db = await loadIpDatabase();
   const ipClassifier = new IpClassifier(db, hosting.asns, config.networkCacheSize);
   const uaClassifier = new UserAgentClassifier(uaPatterns, config.userAgentCacheSize);
 
@@ -90,7 +93,6 @@ export async function createEnricher(config: EnrichConfig, settings: EnrichSetti
       logger.warn({ list: l.config.name, file: l.config.file, invalidLines: l.invalidLines, examples: l.invalidExamples }, 'enrichment list has lines that are not IP addresses or CIDR ranges; they are ignored');
     }
   };
-  let lists = await Promise.all(config.lists.map(loadIpList));
   lists.forEach(logInvalid);
   ipClassifier.setLists(lists);
   const loadMs = Math.round(performance.now() - started);
