@@ -8,7 +8,12 @@ const COMMON = 'opentelemetry.proto.common.v1';
 
 const keyValues = (id: number) => ({ rule: 'repeated', type: `${COMMON}.KeyValue`, id });
 
-export const OTLP_TRACE_DESCRIPTOR = {
+/**
+ * `lazyValues`: declare KeyValue.value as raw bytes, so decoding a request allocates no AnyValue (and no Long)
+ * for the many attributes events never read; the events stage decodes the few values it wants on demand.
+ */
+export function otlpTraceDescriptor({ lazyValues }: { lazyValues: boolean }) {
+  return {
   nested: {
     opentelemetry: {
       nested: {
@@ -36,7 +41,9 @@ export const OTLP_TRACE_DESCRIPTOR = {
                     },
                     ArrayValue: { fields: { values: { rule: 'repeated', type: 'AnyValue', id: 1 } } },
                     KeyValueList: { fields: { values: { rule: 'repeated', type: 'KeyValue', id: 1 } } },
-                    KeyValue: { fields: { key: { type: 'string', id: 1 }, value: { type: 'AnyValue', id: 2 } } },
+                    KeyValue: {
+                      fields: { key: { type: 'string', id: 1 }, value: { type: lazyValues ? 'bytes' : 'AnyValue', id: 2 } },
+                    },
                   },
                 },
               },
@@ -119,3 +126,4 @@ export const OTLP_TRACE_DESCRIPTOR = {
     },
   },
 };
+}

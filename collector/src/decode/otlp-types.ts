@@ -20,7 +20,8 @@ export interface OtlpAnyValue {
 
 export interface OtlpKeyValue {
   key: string;
-  value?: OtlpAnyValue | null;
+  /** An object from JSON; still-encoded bytes from the lazy protobuf decoder (see decode/protobuf.ts). */
+  value?: OtlpAnyValue | Uint8Array | null;
 }
 
 export interface OtlpSpan {

@@ -43,7 +43,7 @@ function readYaml(file: string): unknown {
   }
 }
 
-/** Loads `<dir>/lists/*.txt`: one pattern a line, `#` starts a comment, lower-cased. */
+/** Loads `<dir>/lists/*.txt`: one pattern a line, lines starting with `#` are comments, lower-cased. */
 export function loadLists(dirs: readonly string[]): Map<string, string[]> {
   const lists = new Map<string, string[]>();
   for (const dir of dirs) {
@@ -52,7 +52,7 @@ export function loadLists(dirs: readonly string[]): Map<string, string[]> {
     for (const f of readdirSync(listDir).filter((n) => n.endsWith('.txt')).sort()) {
       const lines = readFileSync(join(listDir, f), 'utf8')
         .split('\n')
-        .map((l) => l.replace(/\s+#.*$/, '').trim())
+        .map((l) => l.trim())
         .filter((l) => l !== '' && !l.startsWith('#'))
         .map((l) => l.toLowerCase());
       lists.set(basename(f, '.txt'), lines);

@@ -99,7 +99,7 @@ export class IdentityTracker {
     if (e.ip && !s.ips.includes(e.ip)) {
       s.ips.push(e.ip);
       if (s.ips.length > MAX_IPS) s.ips.shift();
-      if (s.status === 'blocked') this.blockIps([e.ip]);
+      if (s.status === 'blocked' || this.decisions.get(s.identity) === 'blocked') this.blockIps([e.ip]);
     }
     this.markDirty(s);
   }
@@ -131,7 +131,10 @@ export class IdentityTracker {
     if (decision) this.decisions.set(identity, decision);
     else this.decisions.delete(identity);
     const s = this.identities.get(identity);
-    if (s) this.markDirty(s);
+    if (s) {
+      if (decision === 'blocked') this.blockIps(s.ips);
+      this.markDirty(s);
+    }
   }
 
   decisionOf(identity: string): AnalystDecision | null {

@@ -9,7 +9,7 @@ export const RULE_ID_RE = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const KINDS: RuleKind[] = ['event', 'window', 'sql'];
 const RULE_KEYS = new Set([
   'id', 'name', 'description', 'source', 'weight', 'kind', 'tags', 'filter', 'group_by', 'window', 'condition',
-  'member_min_events', 'cooldown', 'sql', 'every',
+  'member_min_events', 'attribute', 'cooldown', 'sql', 'every',
 ]);
 const CONDITION_KEYS = new Set(['count', 'distinct', 'distinct_count', 'ratio']);
 
@@ -78,6 +78,7 @@ export function parseRule(raw: unknown, lists: PatternLists, where: string, dir:
     windowSeconds: 0,
     condition: {},
     memberMinEvents: 1,
+    attribute: 'members',
     cooldownSeconds: 300,
     sql: null,
     everySeconds: 0,
@@ -95,9 +96,14 @@ export function parseRule(raw: unknown, lists: PatternLists, where: string, dir:
     def.condition = parseCondition(r.condition, `${w}: condition`);
     if (def.condition.ratio) compileFilter(def.condition.ratio.base, lists, `${w}: condition.ratio.base`);
     if (r.member_min_events !== undefined) def.memberMinEvents = positiveInt(r.member_min_events, `${w}: member_min_events`);
+    if (r.attribute !== undefined) {
+      if (r.attribute !== 'members' && r.attribute !== 'group' && r.attribute !== 'both') throw new Error(`${w}: attribute must be members, group or both`);
+      if (r.attribute !== 'members' && def.groupBy !== 'network') throw new Error(`${w}: attribute ${r.attribute} needs group_by: network`);
+      def.attribute = r.attribute;
+    }
     def.cooldownSeconds = Math.max(60, def.windowSeconds);
-  } else if (r.group_by !== undefined || r.window !== undefined && kind !== 'sql' || r.condition !== undefined) {
-    throw new Error(`${w}: group_by, window and condition only apply to kind: window`);
+  } else if (r.group_by !== undefined || (r.window !== undefined && kind !== 'sql') || r.condition !== undefined || r.attribute !== undefined) {
+    throw new Error(`${w}: group_by, window, condition and attribute only apply to kind: window`);
   }
   if (kind === 'sql') {
     def.sql = text(r, 'sql', w);

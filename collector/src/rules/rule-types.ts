@@ -37,6 +37,11 @@ export interface RuleDefinition {
   condition: WindowCondition;
   /** Cross-identity rules: only members with at least this many matching events in the window get the hit. */
   memberMinEvents: number;
+  /**
+   * Cross-identity rules: who gets the hit. `members` = identities that contributed matching events; `group` = the
+   * group itself as a network identity (group_by: network only); `both`.
+   */
+  attribute: 'members' | 'group' | 'both';
   /** After a hit, the same identity is not written another hit for this rule for this long (still counts). */
   cooldownSeconds: number;
   /** SQL rules. */

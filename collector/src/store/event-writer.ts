@@ -14,8 +14,9 @@ const COLUMN_TYPES = EVENT_COLUMNS.map((c) => TYPES[c.type]);
 const CHUNK_ROWS = 2048; // DuckDB's vector size
 
 /**
- * Appends events column by column through data chunks. `appendSync` does not commit; `commitSync` flushes the
- * appender, which commits everything appended since the last commit in one transaction. Both block.
+ * Appends events column by column through data chunks, inside an explicit transaction: `begin()`, then any
+ * number of `appendSync` calls (they block, briefly), then `commit()`, which hands the appended rows to the
+ * transaction and commits it on DuckDB's worker thread, so the event loop keeps serving requests meanwhile.
  */
 export class EventWriter {
   private appender: DuckDBAppender;
@@ -49,12 +50,19 @@ export class EventWriter {
     }
   }
 
-  commitSync(): void {
-    this.appender.flushSync();
+  async begin(): Promise<void> {
+    await this.conn.run('BEGIN TRANSACTION');
   }
 
-  /** After a failed commit the appender's state is unknown: drop it and start a fresh one. */
+  /** Resolves once the transaction is durable (written to the WAL); rejects if it was not committed. */
+  async commit(): Promise<void> {
+    this.appender.flushSync();
+    await this.conn.run('COMMIT');
+  }
+
+  /** After a failed commit: roll back what is left and start a fresh appender (its state is unknown). */
   async reset(): Promise<void> {
+    await this.conn.run('ROLLBACK').catch(() => undefined); // no transaction left is fine
     try {
       this.appender.closeSync();
     } catch {

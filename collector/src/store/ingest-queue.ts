@@ -73,8 +73,9 @@ export class IngestQueue {
       const batch = this.takeBatch();
       const events = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
       try {
+        await this.writer.begin();
         this.writer.appendSync(events);
-        this.writer.commitSync();
+        await this.writer.commit();
       } catch (err) {
         this.stats.failedCommits++;
         this.queued -= events.length;
@@ -93,8 +94,6 @@ export class IngestQueue {
       } catch (err) {
         this.logger.error({ err }, 'a committed-events consumer failed');
       }
-      // Let acknowledged requests answer and new ones arrive before the next commit.
-      await new Promise((r) => setImmediate(r));
     }
     this.running = false;
     for (const w of this.idleWaiters.splice(0)) w();

@@ -1,8 +1,32 @@
 import ipaddr from 'ipaddr.js';
 
+/** Plain dotted-quad IPv4 without leading zeros, the form nearly every sender uses; checked without allocating. */
+function isPlainIpv4(s: string): boolean {
+  let octets = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // a virtual '.' closes the last octet
+    if (c === 46) {
+      if (digits === 0 || value > 255) return false;
+      octets++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return false; // leading zero: let ipaddr.js decide what it means
+      value = value * 10 + (c - 48);
+      if (++digits > 3) return false;
+    } else {
+      return false;
+    }
+  }
+  return octets === 4;
+}
+
 /** Normalises an address string: strips brackets/zone ids/ports and maps IPv4-in-IPv6 back to IPv4. */
 export function normalizeIp(raw: string | undefined | null): string | undefined {
   if (!raw) return undefined;
+  if (isPlainIpv4(raw)) return raw;
   let s = raw.trim();
   if (s.startsWith('[')) {
     const end = s.indexOf(']');
@@ -27,6 +51,7 @@ export function normalizeIp(raw: string | undefined | null): string | undefined 
 export function maskIp(raw: string | undefined | null): string | undefined {
   const ip = normalizeIp(raw);
   if (!ip) return undefined;
+  if (isPlainIpv4(ip)) return ip.slice(0, ip.lastIndexOf('.')) + '.*';
   const addr = ipaddr.parse(ip);
   if (addr.kind() === 'ipv4') {
     const o = (addr as ipaddr.IPv4).octets;

@@ -61,7 +61,32 @@ export class WindowRule implements StreamingRule {
     g.lastUs = Math.max(g.lastUs, t);
     const since = g.lastUs - this.windowUs;
     if (g.buckets) this.addToBuckets(g.buckets, t, isMatch, since);
-    if (!isMatch) return;
+    if (isMatch) this.record(g, view, since);
+    const evidence = this.check(g, since);
+    if (evidence === null) return;
+    const ev = JSON.stringify({ ...evidence, window_s: this.def.windowSeconds, group: this.perIdentity ? undefined : `${this.def.groupBy}=${key}`, last_path: e.urlPath });
+    if (!g.members) {
+      emit({ ruleId: this.id, identity: e.identity, identityKind: e.identityKind, timeUs: t, evidence: ev });
+      return;
+    }
+    if (this.def.attribute !== 'members') emit({ ruleId: this.id, identity: key, identityKind: 'network', timeUs: t, evidence: ev });
+    if (this.def.attribute === 'group') return;
+    const sweep = t - g.sweptUs >= this.cooldownUs;
+    if (sweep) g.sweptUs = t;
+    const current = g.members.get(e.identity);
+    const candidates: Iterable<[string, { kind: string; times: number[] }]> = sweep ? g.members : current ? [[e.identity, current]] : [];
+    for (const [identity, m] of candidates) {
+      if (countSince(m.times, since) >= this.def.memberMinEvents) {
+        emit({ ruleId: this.id, identity, identityKind: m.kind, timeUs: t, evidence: ev });
+      }
+    }
+  }
+
+  /** Adds a matching event to the group's counters. */
+  private record(g: GroupState, view: SecurityEventView, since: number): void {
+    const cond = this.def.condition;
+    const e = view.event;
+    const t = e.timeUs;
     if (cond.count !== undefined) pushCapped(g.times, t, cond.count);
     if (g.distinct && cond.distinct) {
       const dv = view.get(cond.distinct);
@@ -75,20 +100,6 @@ export class WindowRule implements StreamingRule {
         if (g.members.size > MAX_MEMBERS) g.members.delete(g.members.keys().next().value as string);
       }
       pushCapped(m.times, t, this.def.memberMinEvents);
-    }
-    const evidence = this.check(g, since);
-    if (evidence === null) return;
-    const ev = JSON.stringify({ ...evidence, window_s: this.def.windowSeconds, group: this.perIdentity ? undefined : `${this.def.groupBy}=${key}`, last_path: e.urlPath });
-    if (!g.members) {
-      emit({ ruleId: this.id, identity: e.identity, identityKind: e.identityKind, timeUs: t, evidence: ev });
-      return;
-    }
-    const sweep = t - g.sweptUs >= this.cooldownUs;
-    if (sweep) g.sweptUs = t;
-    for (const [identity, m] of sweep ? g.members : [[e.identity, g.members.get(e.identity)!] as const]) {
-      if (countSince(m.times, since) >= this.def.memberMinEvents) {
-        emit({ ruleId: this.id, identity, identityKind: m.kind, timeUs: t, evidence: ev });
-      }
     }
   }
 

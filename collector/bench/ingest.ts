@@ -1,0 +1,149 @@
+/**
+ * npm run bench:ingest — how fast spans become committed events on this machine.
+ * Prints three figures for the same realistic spans (batches of 512):
+ *   1. decode-only: protobuf → decoded request → events, in one thread, nothing stored;
+ *   2. raw append: the same events appended through data chunks and committed, nothing decoded;
+ *   3. end to end: a collector process, fed by concurrent OTLP/HTTP protobuf senders, counting only what is
+ *      committed (read back from the file after a clean stop).
+ * Options: --seconds N (end-to-end duration, default 20), --senders N (default 8), --enrichment on|off.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { compileRouteRules, DEFAULT_ROUTE_RULES } from '@spyglass/core';
+import { decodeProtobufRequest } from '../src/decode/protobuf.js';
+import { mapSpansToEvents } from '../src/events/map-spans.js';
+import type { SecurityEvent } from '../src/events/security-event.js';
+import { openDatabase } from '../src/store/database.js';
+import { EventWriter } from '../src/store/event-writer.js';
+import { migrate } from '../src/store/migrate.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
+import { runSqlOnFile } from '../src/cli/sql-command.js';
+import { realisticBodies } from './realistic-spans.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' },
+    senders: { type: 'string', default: '8' },
+    config: { type: 'string' },
+  },
+});
+const SECONDS = Number(opts.seconds);
+const SENDERS = Number(opts.senders);
+const BIN = fileURLToPath(new URL('../../bin/spyglass.js', import.meta.url));
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function timeLoop(seconds: number, step: () => number): number {
+  const end = performance.now() + seconds * 1000;
+  let items = 0;
+  const start = performance.now();
+  while (performance.now() < end) items += step();
+  return items / ((performance.now() - start) / 1000);
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'spyglass-bench-'));
+  try {
+    process.stdout.write('preparing 64 batches of 512 realistic server spans (official OTLP serializer)…\n');
+    const bodies = realisticBodies(64);
+    const classifier = compileRouteRules(DEFAULT_ROUTE_RULES);
+    let k = 0;
+    const decodeRate = timeLoop(3, () => {
+      const req = decodeProtobufRequest(bodies[k++ % bodies.length]);
+      return mapSpansToEvents(req, classifier).events.length;
+    });
+    process.stdout.write(`decode-only (protobuf → events):  ${fmt(decodeRate)} spans/s\n`);
+
+    const events: SecurityEvent[][] = bodies.map((b) => mapSpansToEvents(decodeProtobufRequest(b), classifier).events);
+    const instance = await openDatabase(join(dir, 'append.duckdb'));
+    const conn = await instance.connect();
+    await migrate(conn, MIGRATIONS);
+    const writer = await EventWriter.create(conn);
+    k = 0;
+    let appended = 0;
+    const appendStart = performance.now();
+    while (performance.now() - appendStart < 3000) {
+      await writer.begin();
+      for (let i = 0; i < 16; i++) {
+        const batch = events[k++ % events.length];
+        writer.appendSync(batch);
+        appended += batch.length;
+      }
+      await writer.commit();
+    }
+    const appendRate = appended / ((performance.now() - appendStart) / 1000);
+    writer.closeSync();
+    conn.closeSync();
+    instance.closeSync();
+    process.stdout.write(`raw DuckDB append (data chunks):  ${fmt(appendRate)} rows/s\n`);
+
+    const db = join(dir, 'e2e.duckdb');
+    const args = [BIN, 'collector', '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--log-level', 'info'];
+    if (opts.config) args.push('--config', opts.config);
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const address = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        try {
+          const rec = JSON.parse(line);
+          if (rec.msg?.startsWith('OTLP/HTTP listening')) resolve(rec.address);
+        } catch {
+          /* not JSON */
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`collector exited ${code}`)));
+    });
+    const url = new URL('/v1/traces', address);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
+    const post = (body: Uint8Array) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    let acked = 0;
+    let refused = 0;
+    const started = performance.now();
+    const deadline = started + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: SENDERS }, async (_, s) => {
+        for (let i = s; performance.now() < deadline; i += SENDERS) {
+          const status = await post(bodies[i % bodies.length]);
+          if (status === 200) acked += 512;
+          else refused++;
+        }
+      }),
+    );
+    const elapsed = (performance.now() - started) / 1000;
+    agent.destroy();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    const { rows } = await runSqlOnFile(db, 'SELECT count(*) AS n FROM events');
+    const stored = rows[0].n as number;
+    const bytes = statSync(db).size;
+    process.stdout.write(
+      [
+        `end to end (${SENDERS} concurrent OTLP/HTTP protobuf senders, ${SECONDS} s):`,
+        `  acknowledged ${fmt(acked)} spans, stored ${fmt(stored)} events, ${refused} requests refused (backpressure)`,
+        `  ${fmt(stored / elapsed)} spans/s stored and committed  (${((stored / elapsed / decodeRate) * 100).toFixed(0)}% of decode-only)`,
+        `  database file ${(bytes / 1024 / 1024).toFixed(1)} MiB → ${((bytes / Math.max(1, stored)) * 1e6 / 1024 / 1024).toFixed(0)} MiB per million events`,
+        '',
+      ].join('\n'),
+    );
+    if (stored !== acked) process.stdout.write(`WARNING: stored (${stored}) differs from acknowledged (${acked})\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+import { SpanKind } from '@opentelemetry/api';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+
+const ROUTES = [
+  ['GET', '/api/products', 200],
+  ['GET', '/api/products/:id', 200],
+  ['GET', '/api/search', 200],
+  ['POST', '/api/login', 200],
+  ['POST', '/api/login', 401],
+  ['POST', '/api/cart', 201],
+  ['GET', '/api/orders/:id', 404],
+  ['GET', '/api/reports/export', 500],
+] as const;
+const UAS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+  'python-requests/2.32.3',
+  'okhttp/4.12.0',
+];
+
+/**
+ * `batches` OTLP protobuf bodies of `batchSize` server spans each, made the way an instrumented service makes
+ * them: real spans from a NodeTracerProvider, serialized by the official OTLP serializer.
+ */
+export function realisticBodies(batches: number, batchSize = 512): Uint8Array[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bench-api', 'service.version': '1.4.2', 'host.name': 'api-7f9c' }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
+  const tracer = provider.getTracer('bench');
+  const bodies: Uint8Array[] = [];
+  for (let b = 0; b < batches; b++) {
+    memory.reset();
+    for (let i = 0; i < batchSize; i++) {
+      const n = b * batchSize + i;
+      const [method, route, status] = ROUTES[n % ROUTES.length];
+      const path = route.replace(':id', String(n % 997));
+      const user = n % 3 === 0 ? `user${n % 5000}` : undefined;
+      const span = tracer.startSpan(`${method} ${route}`, {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': method,
+          'url.scheme': 'https',
+          'url.path': path,
+          ...(n % 4 === 0 ? { 'url.query': `q=item${n % 50}&page=${n % 7}` } : {}),
+          'http.route': route,
+          'http.response.status_code': status,
+          'server.address': 'api.example.com',
+          'server.port': 443,
+          'network.peer.address': `10.0.${n % 4}.${n % 250}`,
+          'network.peer.port': 40000 + (n % 20000),
+          'network.protocol.version': '1.1',
+          'client.address': `${(n * 7) % 223}.${(n * 13) % 256}.${(n * 31) % 256}.${n % 256}`,
+          'user_agent.original': UAS[n % UAS.length],
+          ...(user ? { 'user.id': user } : {}),
+        },
+      });
+      span.end();
+    }
+    bodies.push(ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans())!);
+  }
+  return bodies;
+}
