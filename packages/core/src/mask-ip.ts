@@ -36,7 +36,9 @@ export function normalizeIp(raw: string | undefined | null): string | undefined 
   }
   const zone = s.indexOf('%');
   if (zone !== -1) s = s.slice(0, zone);
-  if (!ipaddr.isValid(s)) return undefined;
+  // Only the full dotted-quad counts as IPv4: ipaddr.js would also read "1.2.3" or "0x7f.1" (classful forms).
+  const valid = s.includes(':') ? ipaddr.IPv6.isValid(s) : ipaddr.IPv4.isValidFourPartDecimal(s);
+  if (!valid) return undefined;
   try {
     return ipaddr.process(s).toString();
   } catch {

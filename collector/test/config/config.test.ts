@@ -1,0 +1,80 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/config/validate.js';
+import { parseListenAddress } from '../../src/config/address.js';
+import { createDefaultConfig } from '../../src/config/defaults.js';
+import { tempDir } from '../../../test/helpers/temp.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+function file(name: string, text: string): string {
+  const p = join(tmp.dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('config', () => {
+  it('defaults to loopback listeners and ./data/spyglass.duckdb', () => {
+    const c = validateConfig(createDefaultConfig());
+    expect(c.db).toBe('./data/spyglass.duckdb');
+    expect(c.receive).toMatchObject({ http: '127.0.0.1:4318', grpc: '127.0.0.1:4317', token: null });
+    expect(Object.isFrozen(c.receive)).toBe(true);
+  });
+
+  it('layers file ← env ← flags', () => {
+    const f = file('layers.yaml', 'db: /from/file.duckdb\nreceive:\n  http: 127.0.0.1:9000\n  grpc: "off"\nlog:\n  level: warn\n');
+    const c = loadConfig({
+      file: f,
+      env: { SPYGLASS_OTLP_HTTP: '127.0.0.1:9001', SPYGLASS_TOKEN: 'env-token-123' },
+      overrides: { db: '/from/flag.duckdb' },
+    });
+    expect(c.db).toBe('/from/flag.duckdb');
+    expect(c.receive).toMatchObject({ http: '127.0.0.1:9001', grpc: 'off', token: 'env-token-123' });
+    expect(c.log.level).toBe('warn');
+    expect(() => validateConfig(c)).not.toThrow();
+  });
+
+  it('reports every problem at once, naming each key', () => {
+    const f = file(
+      'bad.yaml',
+      'dbb: x\nreceive:\n  http: localhost\n  grpc: "off"\n  token: short\nstore:\n  maxQueuedEvents: -1\nevents:\n  routeRules:\n    - { path: nope, eventType: x }\nlog:\n  level: loud\n',
+    );
+    let message = '';
+    try {
+      validateConfig(loadConfig({ file: f }));
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/dbb: unknown setting/);
+    expect(message).toMatch(/receive\.http: "localhost" is not a listen address/);
+    expect(message).toMatch(/receive\.token: must be a string of at least 8 characters/);
+    expect(message).toMatch(/store\.maxQueuedEvents: must be a positive integer/);
+    expect(message).toMatch(/events\.routeRules: route rule 0: path must be a string starting with "\/"/);
+    expect(message).toMatch(/log\.level: must be one of/);
+  });
+
+  it('says clearly when the file is missing or not YAML', () => {
+    expect(() => loadConfig({ file: join(tmp.dir, 'missing.yaml') })).toThrow(/cannot read config file/);
+    expect(() => loadConfig({ file: file('broken.yaml', 'a: [1, 2\n') })).toThrow(/not valid YAML/);
+    expect(() => loadConfig({ file: file('list.yaml', '- 1\n- 2\n') })).toThrow(/must be a YAML mapping/);
+  });
+
+  it('refuses to turn both listeners off', () => {
+    const c = loadConfig({ overrides: { receive: { http: 'off', grpc: 'off' } } });
+    expect(() => validateConfig(c)).toThrow(/at least one of receive\.http and receive\.grpc/);
+  });
+
+  describe('parseListenAddress()', () => {
+    it.each([
+      ['127.0.0.1:4318', { host: '127.0.0.1', port: 4318 }],
+      ['[::1]:0', { host: '::1', port: 0 }],
+      [':4317', { host: '127.0.0.1', port: 4317 }],
+      ['0.0.0.0:80', { host: '0.0.0.0', port: 80 }],
+    ])('%s', (s, want) => expect(parseListenAddress(s, 'k')).toEqual(want));
+
+    it.each([['4318'], ['host:99999'], ['::1:4318'], ['']])('rejects %j', (s) => expect(() => parseListenAddress(s, 'k')).toThrow(/k: /));
+  });
+});

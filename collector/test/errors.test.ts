@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ERROR_DEFS, SpyglassError } from '../src/errors.js';
+
+const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+
+describe('errors.ts', () => {
+  it('documents every error code in docs/errors.md, and no code that does not exist', () => {
+    const documented = new Set([...doc.matchAll(/`(SPY_ERR_[A-Z_]+)`/g)].map((m) => m[1]));
+    expect([...documented].sort()).toEqual(Object.keys(ERROR_DEFS).sort());
+  });
+
+  it('gives retryable errors a retry delay and permanent ones none', () => {
+    expect(new SpyglassError('SPY_ERR_STORE_OVERLOADED').retryAfterSeconds).toBe(1);
+    expect(new SpyglassError('SPY_ERR_DECODE_JSON', 'x').retryAfterSeconds).toBeUndefined();
+    for (const def of Object.values(ERROR_DEFS)) {
+      if (def.retryable) expect([429, 502, 503, 504]).toContain(def.http);
+      else expect([429, 502, 503, 504]).not.toContain(def.http);
+    }
+  });
+});
