@@ -1,4 +1,3 @@
-import ipaddr from 'ipaddr.js';
 import { LruMap } from 'toad-cache';
 import type { IpType } from '../events/security-event.js';
 import type { IpListType } from './config.js';
@@ -6,6 +5,7 @@ import { parseIpv4, parseIpv6 } from './ip-address.js';
 import type { IpDatabase } from './ip-database.js';
 import type { LoadedIpList } from './ip-lists.js';
 import { MIXED, NOT_FOUND, type RangeTable } from './range-table.js';
+import { buildSpecialRanges, type SpecialRanges } from './special-ranges.js';
 
 /** What Spyglass knows about an address. Shared, frozen objects: never mutate. */
 export interface IpInfo {
@@ -36,16 +36,6 @@ const TYPE_PRECEDENCE: ReadonlyArray<IpListType & IpType> = ['tor', 'vpn', 'data
 const MIXED_NETWORK = Symbol('mixed');
 type CacheEntry = IpInfo | typeof MIXED_NETWORK;
 
-function rangeOf4(ip: number): string {
-  return new ipaddr.IPv4([ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255]).range();
-}
-
-function rangeOf6(w: Uint32Array): string {
-  const parts: number[] = [];
-  for (let i = 0; i < 4; i++) parts.push(w[i] >>> 16, w[i] & 0xffff);
-  return new ipaddr.IPv6(parts).range();
-}
-
 /**
  * Looks addresses up in the country and AS tables, the hosting ASN list and the user lists, and caches the answer
  * per network (/24 for IPv4, /64 for IPv6) when every address of that network gets the same answer; otherwise
@@ -57,8 +47,9 @@ export class IpClassifier {
   private readonly words = new Uint32Array(4);
   private readonly first6 = new Uint32Array(4);
   private readonly last6 = new Uint32Array(4);
-  private readonly infos = new Map<string, IpInfo>();
+  private readonly infos = new Map<number | string, IpInfo>();
   private lists: readonly LoadedIpList[] = [];
+  private readonly special: SpecialRanges = buildSpecialRanges();
 
   constructor(
     private readonly db: IpDatabase,
@@ -105,8 +96,8 @@ export class IpClassifier {
 
   /** The common answer for every IPv4 address in [first, last], or MIXED_NETWORK. */
   private over4(first: number, last: number): CacheEntry {
-    const range = rangeOf4(first);
-    if (first !== last && rangeOf4(last) !== range) return MIXED_NETWORK;
+    const special = this.special.v4.valueOver4(first, last);
+    if (special === MIXED) return MIXED_NETWORK;
     const country = this.db.country4.valueOver4(first, last);
     const as = this.db.asn4.valueOver4(first, last);
     if (country === MIXED || as === MIXED) return MIXED_NETWORK;
@@ -116,12 +107,12 @@ export class IpClassifier {
       if (v === MIXED) return MIXED_NETWORK;
       if (v !== NOT_FOUND) inLists.push(l.config.name);
     }
-    return this.info(range, country, as, inLists);
+    return this.info(special, country, as, inLists);
   }
 
   private over6(first: Uint32Array, last: Uint32Array): CacheEntry {
-    const range = rangeOf6(first);
-    if (first !== last && rangeOf6(last) !== range) return MIXED_NETWORK;
+    const special = this.special.v6.valueOver6(first, last);
+    if (special === MIXED) return MIXED_NETWORK;
     const country = this.db.country6.valueOver6(first, last);
     const as = this.db.asn6.valueOver6(first, last);
     if (country === MIXED || as === MIXED) return MIXED_NETWORK;
@@ -131,17 +122,20 @@ export class IpClassifier {
       if (v === MIXED) return MIXED_NETWORK;
       if (v !== NOT_FOUND) inLists.push(l.config.name);
     }
-    return this.info(range, country, as, inLists);
+    return this.info(special, country, as, inLists);
   }
 
   /** Builds (or reuses: there are few distinct answers) the frozen answer object. */
-  private info(range: string, countryIdx: number, asIdx: number, inLists: string[]): IpInfo {
+  private info(specialIdx: number, countryIdx: number, asIdx: number, inLists: string[]): IpInfo {
+    const range = specialIdx === NOT_FOUND ? 'unicast' : this.special.names[specialIdx];
     if (PRIVATE_RANGES.has(range)) {
       // not routable: any country or AS the data files name for these ranges is noise
       countryIdx = NOT_FOUND;
       asIdx = NOT_FOUND;
     }
-    const key = `${range}|${countryIdx}|${asIdx}|${inLists.join('\u0000')}`;
+    // numeric key for the common case (no list membership): avoids building a string per cache miss
+    const numeric = ((specialIdx + 1) * 1024 + (countryIdx + 1)) * 2 ** 24 + (asIdx + 1);
+    const key = inLists.length === 0 ? numeric : `${numeric}|${inLists.join('\u0000')}`;
     const known = this.infos.get(key);
     if (known) return known;
     const asn = asIdx >= 0 ? this.db.asNumbers[asIdx] : null;
