@@ -8,44 +8,20 @@ import { loadConfig } from './config/load.js';
 import type { CollectorConfig, PartialCollectorConfig } from './config/types.js';
 import { validateConfig } from './config/validate.js';
 import type { SectionValidator } from './config/validate.js';
+import type { CollectorExtension, ExtensionHandle } from './extension.js';
+export type { CollectorExtension, ExtensionContext, ExtensionHandle } from './extension.js';
+import { builtinExtensions } from './extensions.js';
 import { createPipeline, prepareDatabase } from './pipeline.js';
-import type { EventConsumer, EventProcessor, Pipeline } from './pipeline.js';
+import type { Pipeline } from './pipeline.js';
 import { OtlpGrpcServer } from './receive/grpc.js';
 import { otlpHttpPlugin } from './receive/http.js';
 import { openDatabase } from './store/database.js';
-import type { Migration } from './store/migrate.js';
 import { queryRows } from './store/query.js';
 
 export interface CollectorSettings {
   logger?: Logger;
-  /** Extra stages; the CLI passes the built-in ones (enrichment, rules, SQL endpoint) through here. */
+  /** The stages around the spine; default: the built-in ones (enrichment, rules, SQL endpoint). */
   extensions?: CollectorExtension[];
-}
-
-/**
- * A stage that plugs into the collector: its config section, schema, and what it adds to the pipeline.
- * `start` runs after the database is migrated and before the listeners open.
- */
-export interface CollectorExtension {
-  section?: string;
-  validate?: SectionValidator;
-  migrations?: Migration[];
-  start(ctx: ExtensionContext): Promise<ExtensionHandle>;
-}
-
-export interface ExtensionContext {
-  config: Readonly<CollectorConfig>;
-  instance: DuckDBInstance;
-  logger: Logger;
-  http: FastifyInstance;
-}
-
-export interface ExtensionHandle {
-  processor?: EventProcessor;
-  consumer?: EventConsumer;
-  /** Called after the OTLP listeners are up (e.g. to open another listener). */
-  afterListen?(): Promise<void>;
-  close?(): Promise<void>;
 }
 
 export interface Collector {
@@ -63,7 +39,7 @@ export interface Collector {
  * `config` is merged over the defaults (use loadConfig for files and env); it is validated once, here.
  */
 export async function createCollector(config: PartialCollectorConfig = {}, settings: CollectorSettings = {}): Promise<Collector> {
-  const extensions = settings.extensions ?? [];
+  const extensions = settings.extensions ?? builtinExtensions();
   const validators: Record<string, SectionValidator> = {};
   for (const ext of extensions) if (ext.section && ext.validate) validators[ext.section] = ext.validate;
   const cfg = validateConfig(loadConfig({ overrides: config }), validators);

@@ -3,7 +3,7 @@ import { createCollector } from '../collector.js';
 import type { Collector } from '../collector.js';
 import { loadConfig } from '../config/load.js';
 import type { PartialCollectorConfig } from '../config/types.js';
-import { builtinExtensions } from './extensions.js';
+import { builtinExtensions } from '../extensions.js';
 
 export interface CollectorFlags {
   config?: string;

@@ -5,7 +5,7 @@ import type { Collector } from '../collector.js';
 import { encodeSampleRound } from '../demo/sample-traffic.js';
 import { addCollectorOptions, configFromFlags } from './collector-command.js';
 import type { CollectorFlags } from './collector-command.js';
-import { builtinExtensions } from './extensions.js';
+import { builtinExtensions } from '../extensions.js';
 import { formatRows } from './format.js';
 
 interface DemoFlags extends CollectorFlags {
