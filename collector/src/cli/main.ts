@@ -5,6 +5,12 @@ import { registerCollectorCommand } from './collector-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerSqlCommand } from './sql-command.js';
 
+// Output piped into `head` and the like: a closed pipe is the reader being done, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('spyglass')
   .description('Spyglass: who is using your API, from OpenTelemetry HTTP server spans')
   .showHelpAfterError();

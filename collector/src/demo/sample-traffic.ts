@@ -4,7 +4,8 @@ import { ExportTraceServiceRequest } from '../decode/protobuf.js';
 /**
  * A small built-in sample of API traffic: logged-in users, anonymous visitors, a 404 scanner and a credential-
  * stuffing run from rotating addresses. Encoded as a real OTLP protobuf request so it travels the same path as
- * spans from an instrumented service. Addresses come from documentation and well-known hosting ranges.
+ * spans from an instrumented service. Addresses are picked from real residential, mobile, hosting and TOR ranges so
+ * that enrichment has something to show; they are data only, nothing is ever sent to them.
  */
 interface SampleRequest {
   method: string;
@@ -21,6 +22,9 @@ const MOBILE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebK
 const SCANNER = 'sqlmap/1.8.11#stable (https://sqlmap.org)';
 const STUFFER = 'python-requests/2.32.3';
 
+const USER_IPS = ['73.162.10.41', '92.40.177.12', '81.2.69.160'];
+const VISITOR_IPS = ['84.17.35.20', '24.48.0.17', '2a02:8070:8e80:1a00::1', '101.188.67.134'];
+
 const PROBES = ['/.env', '/wp-login.php', '/admin/config.php', '/.git/config', '/phpmyadmin/', '/backup.zip', '/api/v1/debug', '/server-status', '/config.json', '/etc/passwd', '/cgi-bin/test.cgi', '/actuator/env'];
 
 function pick<T>(items: readonly T[], i: number): T {
@@ -32,24 +36,24 @@ export function sampleRequests(round: number): SampleRequest[] {
   const out: SampleRequest[] = [];
   const users = ['alice', 'bob', 'carol'];
   users.forEach((user, u) => {
-    out.push({ method: 'POST', path: '/api/login', route: '/api/login', status: 200, ip: `198.51.100.${10 + u}`, user, ua: u === 1 ? MOBILE : BROWSER });
+    out.push({ method: 'POST', path: '/api/login', route: '/api/login', status: 200, ip: USER_IPS[u], user, ua: u === 1 ? MOBILE : BROWSER });
     for (let i = 0; i < 4; i++) {
       const id = (round * 7 + i * 3 + u) % 40;
-      out.push({ method: 'GET', path: `/api/products/${id}`, route: '/api/products/:id', status: 200, ip: `198.51.100.${10 + u}`, user, ua: u === 1 ? MOBILE : BROWSER });
+      out.push({ method: 'GET', path: `/api/products/${id}`, route: '/api/products/:id', status: 200, ip: USER_IPS[u], user, ua: u === 1 ? MOBILE : BROWSER });
     }
-    out.push({ method: 'GET', path: '/api/search', route: '/api/search', status: 200, ip: `198.51.100.${10 + u}`, user, ua: BROWSER });
+    out.push({ method: 'GET', path: '/api/search', route: '/api/search', status: 200, ip: USER_IPS[u], user, ua: BROWSER });
   });
   for (let v = 0; v < 4; v++) {
-    out.push({ method: 'GET', path: '/api/products', route: '/api/products', status: 200, ip: `203.0.113.${40 + v}`, ua: pick([BROWSER, MOBILE], v) });
+    out.push({ method: 'GET', path: '/api/products', route: '/api/products', status: 200, ip: VISITOR_IPS[v], ua: pick([BROWSER, MOBILE], v) });
   }
   for (let i = 0; i < 6; i++) {
-    out.push({ method: 'GET', path: pick(PROBES, round * 6 + i), status: 404, ip: '45.155.205.233', ua: SCANNER });
+    out.push({ method: 'GET', path: pick(PROBES, round * 6 + i), status: 404, ip: '167.99.12.34', ua: SCANNER });
   }
   for (let i = 0; i < 5; i++) {
     const octet = (round * 5 + i) % 250;
     out.push({ method: 'POST', path: '/api/login', route: '/api/login', status: 401, ip: `185.220.${100 + (i % 3)}.${octet}`, ua: STUFFER });
   }
-  out.push({ method: 'GET', path: '/api/reports/export', route: '/api/reports/export', status: 500, ip: '203.0.113.99', ua: 'curl/8.5.0' });
+  out.push({ method: 'GET', path: '/api/reports/export', route: '/api/reports/export', status: 500, ip: '3.120.45.7', ua: 'curl/8.5.0' });
   return out;
 }
 

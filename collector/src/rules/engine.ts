@@ -92,7 +92,8 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   });
   const tracker = new IdentityTracker(scoring(), matchTtlUs, config.maxIdentities);
 
-  const builtinIds = (): Set<string> => new Set(loadCatalog([], builtinDir).rules.keys());
+  const builtinIdSet = config.files.length === 0 ? new Set(catalog.rules.keys()) : new Set(loadCatalog([], builtinDir).rules.keys());
+  const builtinIds = (): Set<string> => builtinIdSet;
 
   function compileActive(): void {
     const next = new Map<string, Compiled>();

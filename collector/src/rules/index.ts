@@ -1,0 +1,15 @@
+export { createRuleEngine } from './engine.js';
+export type { RuleEngine, RuleEngineDeps, RuleEngineStats } from './engine.js';
+export { DEFAULT_RULES_CONFIG, validateRulesConfig } from './config.js';
+export type { RulesConfig } from './config.js';
+export { MIGRATIONS } from './migrations.js';
+export { rulesExtension, RULES_API_PREFIX } from './extension.js';
+export { registerRulesCommands } from './cli.js';
+export { loadCatalog, builtinRulesDir } from './catalog.js';
+export type { Catalog, Preset } from './catalog.js';
+export { riskScore, trustScore, identityStatus } from './score.js';
+export type { IdentityStatus, AnalystDecision, Thresholds } from './score.js';
+export { WEIGHT_CLASSES } from './weights.js';
+export type { WeightClass } from './weights.js';
+export { appendEvents } from './cases/append-events.js';
+export { buildCaseEvents } from './cases/case-events.js';
