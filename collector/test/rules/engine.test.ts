@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildCaseEvents } from '../../src/rules/cases/case-events.js';
+import { appendEvents } from '../../src/rules/cases/append-events.js';
+import { DEFAULT_RULES_CONFIG } from '../../src/rules/config.js';
+import { createRuleEngine } from '../../src/rules/engine.js';
+import type { RuleEngine } from '../../src/rules/engine.js';
+import { readRulesState, setRuleEnabled, writeRulesState } from '../../src/rules/rules-state.js';
+import type { EventBatch } from '../../src/events/security-event.js';
+import { openTestDb, silent, waitFor } from './helpers/engine-db.js';
+import type { TestDb } from './helpers/engine-db.js';
+
+const nowUs = () => Date.now() * 1000;
+const attack = (startUs: number): EventBatch =>
+  buildCaseEvents([{ ip: '203.0.113.9', path: '/.env', status: 404 }, { ip: '203.0.113.9', path: '/products' }], 'attack', startUs);
+const benign = (startUs: number): EventBatch => buildCaseEvents([{ user_id: 'alice', path: '/products', repeat: 5 }], 'benign', startUs);
+
+describe('engine.ts createRuleEngine()', () => {
+  let db: TestDb;
+  let engine: RuleEngine | undefined;
+  beforeEach(async () => {
+    db = await openTestDb();
+  });
+  afterEach(async () => {
+    await engine?.close();
+    engine = undefined;
+    await db.close();
+  });
+
+  it('makes an identity that crosses the review threshold visible in SQL within 5 s, with no explicit flush', async () => {
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null });
+    const batch = [...attack(nowUs()), ...benign(nowUs())];
+    await appendEvents(db.conn, batch);
+    const sent = Date.now();
+    await engine.consume(batch);
+    await waitFor(async () => (await db.rows(`SELECT 1 FROM identities WHERE identity = '203.0.113.*' AND status = 'review'`)).length === 1, 5000, 'review status');
+    expect(Date.now() - sent).toBeLessThan(5000);
+    const [row] = await db.rows(`SELECT risk_score, trust_score, matched_rules, events FROM identities WHERE identity = '203.0.113.*'`);
+    expect(row.matched_rules).toContain('b06-vulnerable-url');
+    expect(Number(row.risk_score)).toBeGreaterThanOrEqual(67);
+    expect(Number(row.trust_score)).toBe(Math.max(0, 99 - Number(row.risk_score)));
+    expect(Number(row.events)).toBe(2);
+    const [alice] = await db.rows(`SELECT status, risk_score FROM identities WHERE identity = 'alice'`);
+    expect(alice.status).toBe('ok');
+    const hits = await db.rows(`SELECT rule_id, evidence FROM rule_hits WHERE identity = '203.0.113.*' AND rule_id = 'b06-vulnerable-url'`);
+    expect(hits).toHaveLength(1);
+    expect(JSON.parse(String(hits[0].evidence)).path).toBe('/.env');
+  });
+
+  it('keeps an analyst decision over later matches and across a restart', async () => {
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    await engine.consume(attack(nowUs()));
+    await engine.flush();
+    expect((await db.rows(`SELECT status FROM identities WHERE identity = '203.0.113.*'`))[0].status).toBe('review');
+    await engine.decide('203.0.113.*', 'legit', 'pen-test from our red team', 'test');
+    await engine.consume(attack(nowUs() + 1e6));
+    await engine.flush();
+    const [row] = await db.rows(`SELECT status, decision, risk_score FROM identities WHERE identity = '203.0.113.*'`);
+    expect(row).toMatchObject({ status: 'ok', decision: 'legit' });
+    expect(Number(row.risk_score)).toBeGreaterThanOrEqual(67);
+    await engine.close();
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    await engine.consume(attack(nowUs() + 2e6));
+    await engine.flush();
+    expect((await db.rows(`SELECT status FROM identities WHERE identity = '203.0.113.*'`))[0].status).toBe('ok');
+    const decisions = await db.rows(`SELECT decision, note FROM identity_decisions`);
+    expect(decisions).toEqual([{ decision: 'legit', note: 'pen-test from our red team' }]);
+  });
+
+  it('restores recent matches after a restart, so a flagged identity stays flagged', async () => {
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    await engine.consume(attack(nowUs()));
+    await engine.close();
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    await engine.consume(buildCaseEvents([{ ip: '203.0.113.9', path: '/products' }], 'again', nowUs() + 1e6));
+    await engine.flush();
+    const [row] = await db.rows(`SELECT status, events FROM identities WHERE identity = '203.0.113.*'`);
+    expect(row).toEqual({ status: 'review', events: '3' });
+  });
+
+  it('applies a state-file change made by another process without a restart', async () => {
+    const stateFile = join(db.dir, 'test.duckdb.rules.json');
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile });
+    expect((await db.rows(`SELECT enabled FROM rules WHERE id = 'b06-vulnerable-url'`))[0].enabled).toBe(true);
+    writeRulesState(stateFile, setRuleEnabled(readRulesState(stateFile), 'b06-vulnerable-url', false));
+    await waitFor(async () => (await db.rows(`SELECT enabled FROM rules WHERE id = 'b06-vulnerable-url'`))[0].enabled === false, 4000, 'reload');
+    await engine.consume(attack(nowUs()));
+    await engine.flush();
+    expect(await db.rows(`SELECT * FROM rule_hits WHERE rule_id = 'b06-vulnerable-url'`)).toEqual([]);
+  });
+
+  it('switches preset and thresholds live through updateState', async () => {
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    await engine.updateState((s) => ({ ...s, preset: 'scraping', thresholds: { review: 10, block: 20 } }));
+    expect(engine.effective.preset).toBe('scraping');
+    const active = await db.rows(`SELECT count(*) AS n FROM rule_presets WHERE active AND preset = 'scraping'`);
+    expect(Number(active[0].n)).toBeGreaterThan(0);
+    await engine.consume(buildCaseEvents([{ ip: '198.51.100.1', referer: null, path: '/products' }], 'x', nowUs()));
+    await engine.flush();
+    // b24 (medium) + b25 (medium) → risk 23 ≥ block 20.
+    expect((await db.rows(`SELECT status FROM identities WHERE identity = '198.51.100.*'`))[0].status).toBe('blocked');
+    await expect(engine.updateState((s) => ({ ...s, preset: 'nope' }))).rejects.toThrow(/unknown rules preset "nope"/);
+  });
+
+  it('never throws on bad batches', async () => {
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    const junk = [null, {}, { identity: 7 }, { identity: 'x', timeUs: 'soon' }, { identity: 'y', timeUs: 1, urlPath: 5, statusCode: 'x' }] as unknown as EventBatch;
+    await expect(engine.consume(junk)).resolves.toBeUndefined();
+    await expect(engine.consume(undefined as unknown as EventBatch)).resolves.toBeUndefined();
+    await engine.flush();
+  });
+
+  it('rejects an unknown preset or rule id in the config at start-up', async () => {
+    await expect(createRuleEngine({ ...DEFAULT_RULES_CONFIG, preset: 'nope' }, { instance: db.instance, logger: silent, stateFile: null })).rejects.toThrow(/unknown rules preset/);
+    await expect(createRuleEngine({ ...DEFAULT_RULES_CONFIG, enable: ['x-1'] }, { instance: db.instance, logger: silent, stateFile: null })).rejects.toThrow(/unknown rule id "x-1"/);
+  });
+});
