@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SPYGLASS_BIN, startCollectorProcess, waitForExit } from './helpers/child.js';
+import type { RunningCollector } from './helpers/child.js';
+import { tempDir } from './helpers/temp.js';
+
+const run = promisify(execFile);
+const tmp = tempDir();
+const children: RunningCollector[] = [];
+
+afterAll(async () => {
+  for (const c of children) {
+    if (c.child.exitCode === null) {
+      c.child.kill('SIGKILL');
+      await waitForExit(c.child);
+    }
+  }
+  tmp.cleanup();
+});
+
+function spyglass(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return run(process.execPath, [SPYGLASS_BIN, ...args], { env: { ...process.env, ...env }, timeout: 120_000 }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+}
+
+describe('spyglass CLI', () => {
+  const db = join(tmp.dir, 'demo.duckdb');
+
+  it('demo --duration runs unattended, prints who used the API and exits 0', async () => {
+    const r = await spyglass(['demo', '--duration', '2', '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Collector up: OTLP\/HTTP http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stdout).toMatch(/Sent \d+ spans/);
+    expect(r.stdout).toMatch(/alice\s+│ user/);
+    expect(r.stdout).toMatch(/167\.99\.12\.\*\s+│ network/);
+  });
+
+  it('sql prints a table, CSV or JSON from the file', async () => {
+    const table = await spyglass(['sql', "SELECT identity, count(*) AS n FROM events WHERE identity = 'alice' GROUP BY 1", '--db', db]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/identity\s+│ n/);
+    expect(table.stdout).toMatch(/\(1 row\)/);
+    const csv = await spyglass(['sql', "SELECT 'a,b' AS x, 2 AS y", '--db', db, '--format', 'csv']);
+    expect(csv.stdout).toBe('x,y\n"a,b",2\n');
+    const json = await spyglass(['sql', "SELECT identity_kind, count(*) > 0 AS some FROM events GROUP BY 1 ORDER BY 1", '--db', db, '--format', 'json']);
+    expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { identity_kind: 'network', some: true },
+      { identity_kind: 'user', some: true },
+    ]);
+  });
+
+  it('sql says clearly what is wrong: bad SQL, missing file', async () => {
+    const bad = await spyglass(['sql', 'SELEC nonsense', '--db', db]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/spyglass: .*syntax error/i);
+    const missing = await spyglass(['sql', 'SELECT 1', '--db', join(tmp.dir, 'nope.duckdb')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no database at .*nope\.duckdb/);
+  });
+
+  it('sql on a file a running collector holds says the file is locked and what to do', async () => {
+    const live = join(tmp.dir, 'live.duckdb');
+    const c = await startCollectorProcess(['--db', live, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off']);
+    children.push(c);
+    const r = await spyglass(['sql', 'SELECT 1', '--db', live]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/SPY_ERR_DB_LOCKED: the database file is locked by another process/);
+    c.child.kill('SIGTERM');
+    expect((await waitForExit(c.child)).code).toBe(0);
+  });
+
+  it('collector refuses a bad config listing every problem, exit code 2', async () => {
+    const cfg = join(tmp.dir, 'bad.yaml');
+    writeFileSync(cfg, 'receive:\n  http: nowhere\n  tokn: x\n');
+    const r = await spyglass(['collector', '--config', cfg, '--db', join(tmp.dir, 'x.duckdb')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/SPY_ERR_CONFIG_INVALID/);
+    expect(r.stderr).toMatch(/receive\.http: "nowhere" is not a listen address/);
+    expect(r.stderr).toMatch(/receive\.tokn: unknown setting/);
+  });
+
+  it('collector takes its settings from SPYGLASS_* variables and answers /healthz', async () => {
+    const c = await startCollectorProcess([], {
+      SPYGLASS_DB: join(tmp.dir, 'env.duckdb'),
+      SPYGLASS_OTLP_HTTP: '127.0.0.1:0',
+      SPYGLASS_OTLP_GRPC: '127.0.0.1:0',
+      SPYGLASS_TOKEN: 'env-token-abcdef',
+    });
+    children.push(c);
+    expect((await fetch(`${c.http}/healthz`)).status).toBe(200);
+    const unauth = await fetch(`${c.http}/v1/traces`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(unauth.status).toBe(401);
+    const ok = await fetch(`${c.http}/v1/traces`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: 'Bearer env-token-abcdef' } });
+    expect(ok.status).toBe(200);
+    expect(c.logs.join('\n')).toMatch(/OTLP\/gRPC listening/);
+    expect(c.logs.join('\n')).not.toContain('env-token-abcdef');
+    c.child.kill('SIGINT');
+    expect((await waitForExit(c.child)).code).toBe(0);
+  });
+});
