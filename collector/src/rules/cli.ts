@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { Catalog } from './catalog.js';
-import { loadCatalog } from './catalog.js';
+import { builtinRulesDir, loadCatalog } from './catalog.js';
 import { loadRuleCases } from './cases/load-cases.js';
 import { runRuleCase } from './cases/run-cases.js';
 import type { RulesConfig } from './config.js';
@@ -130,7 +130,8 @@ export function registerRulesCommands(program: Command): void {
       const files = [...ctx.config.files, ...(opts.file ?? [])];
       const catalog = opts.file ? loadCatalog(files) : ctx.catalog;
       for (const id of ids) if (!catalog.rules.has(id)) throw new Error(`unknown rule ${JSON.stringify(id)}`);
-      const userIds = opts.file ? new Set(loadCatalog(opts.file).rules.keys()) : null;
+      const builtin = builtinRulesDir();
+      const userIds = opts.file ? new Set([...catalog.rules.values()].filter((d) => !d.dir?.startsWith(builtin)).map((d) => d.id)) : null;
       const selected = [...catalog.rules.values()].filter((d) => (ids.length ? ids.includes(d.id) : userIds ? userIds.has(d.id) : true));
       let failed = 0;
       let ran = 0;
