@@ -1,0 +1,105 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { PASSWORD, USER, startHarness, type Harness } from './harness.js';
+
+async function connectError(h: Harness, overrides: Partial<pg.ClientConfig>): Promise<unknown> {
+  try {
+    await h.client(overrides);
+  } catch (err) {
+    return err;
+  }
+  throw new Error('connection unexpectedly succeeded');
+}
+
+describe.each(['scram-sha-256', 'md5'] as const)('%s authentication', (authMethod) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ config: { authMethod } });
+  });
+  afterAll(async () => h?.close());
+
+  it('accepts the right password', async () => {
+    const c = await h.client();
+    expect((await c.query('SELECT current_user IS NOT NULL AS ok')).rows).toEqual([{ ok: true }]);
+  });
+
+  it('refuses a wrong password with 28P01', async () => {
+    expect(await connectError(h, { password: 'wrong' })).toMatchObject({ code: '28P01', message: `password authentication failed for user "${USER}"` });
+  });
+
+  it('refuses an unknown user with the same message', async () => {
+    expect(await connectError(h, { user: 'mallory' })).toMatchObject({ code: '28P01', message: 'password authentication failed for user "mallory"' });
+  });
+
+  it('refuses another database name with 3D000', async () => {
+    expect(await connectError(h, { database: 'postgres' })).toMatchObject({ code: '3D000' });
+  });
+});
+
+describe('connection handling', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ config: { maxConnections: 2 } });
+  });
+  afterAll(async () => h?.close());
+
+  it('refuses connections beyond maxConnections with 53300 and frees slots on disconnect', async () => {
+    const a = await h.client();
+    const b = await h.client();
+    expect(await connectError(h, {})).toMatchObject({ code: '53300' });
+    await a.end();
+    await new Promise((r) => setTimeout(r, 100));
+    const c = await h.client();
+    expect((await c.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    await b.end();
+    await c.end();
+  });
+
+  it('applies startup options (-c statement_timeout) to the session', async () => {
+    const c = await h.client({ options: '-c statement_timeout=1234' });
+    expect((await c.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '1234ms' }]);
+    await c.end();
+  });
+
+  it('answers an SSLRequest with N when no certificate is configured (sslmode=prefer falls back)', async () => {
+    const { stdout: out } = await promisify(execFile)('psql', ['-X', '-A', '-t', '-c', 'SELECT 42'], {
+      env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(h.port), PGUSER: USER, PGPASSWORD: PASSWORD, PGDATABASE: 'spyglass', PGSSLMODE: 'prefer' },
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('42');
+    expect(await connectError(h, { ssl: { rejectUnauthorized: false } })).toMatchObject({ message: expect.stringMatching(/does not support SSL/) });
+  });
+});
+
+describe('TLS', () => {
+  let h: Harness;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'spyglass-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '2',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    h = await startHarness({ config: { tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') } } });
+  });
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('upgrades to TLS on SSLRequest (node-postgres verifying the certificate)', async () => {
+    const c = await h.client({ ssl: { ca: readFileSync(join(dir, 'cert.pem'), 'utf8'), servername: 'localhost' } });
+    expect((await c.query('SELECT 7 AS n')).rows).toEqual([{ n: 7 }]);
+  });
+
+  it('serves psql with sslmode=require', async () => {
+    const { stdout: out } = await promisify(execFile)('psql', ['-X', '-A', '-t', '-c', 'SELECT ssl_probe FROM (SELECT 1 AS ssl_probe)'], {
+      env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(h.port), PGUSER: USER, PGPASSWORD: PASSWORD, PGDATABASE: 'spyglass', PGSSLMODE: 'require' },
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('1');
+  });
+});
