@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Catalog } from './catalog.js';
 import { builtinRulesDir, loadCatalog } from './catalog.js';
 import { loadRuleCases } from './cases/load-cases.js';
+import { catalogMarkdown } from './catalog-markdown.js';
 import { runRuleCase } from './cases/run-cases.js';
 import type { RulesConfig } from './config.js';
 import { validateRulesConfig } from './config.js';
@@ -70,9 +71,11 @@ export function registerRulesCommands(program: Command): void {
   rules
     .command('list')
     .description('every rule with kind, weight, whether it is enabled and its presets')
-    .action((_opts, cmd: Command) => {
+    .option('--markdown', 'print the catalog as the Markdown table in docs/rules.md')
+    .action((opts: { markdown?: boolean }, cmd: Command) => {
       const flags = flagsOf(cmd);
       const ctx = context(flags);
+      if (opts.markdown) return out(catalogMarkdown(ctx.catalog));
       const eff = resolveRules(ctx.catalog, ctx.config, ctx.state);
       const rows = [...ctx.catalog.rules.values()].map((d) => ({
         id: d.id,

@@ -1,4 +1,4 @@
-import type { CollectorExtension } from '../collector.js';
+import type { CollectorExtension } from '../extension.js';
 import type { RulesConfig } from './config.js';
 import { validateRulesConfig } from './config.js';
 import { createRuleEngine } from './engine.js';

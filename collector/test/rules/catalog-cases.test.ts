@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/rules/catalog.js';
 import { loadRuleCases } from '../../src/rules/cases/load-cases.js';
@@ -11,6 +12,12 @@ describe('built-in rule catalog', () => {
     for (const p of ['api_protection', 'credential_stuffing', 'account_takeover', 'bot_detection', 'account_registration', 'scraping']) {
       expect(catalog.presets.has(p), p).toBe(true);
     }
+  });
+
+  it('is documented: docs/rules.md lists every rule', () => {
+    const doc = readFileSync(new URL('../../../docs/rules.md', import.meta.url), 'utf8');
+    const missing = [...catalog.rules.keys()].filter((id) => !doc.includes(`| \`${id}\` |`));
+    expect(missing, 'regenerate the table with: spyglass rules list --markdown').toEqual([]);
   });
 
   for (const def of catalog.rules.values()) {
