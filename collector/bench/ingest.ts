@@ -5,10 +5,11 @@
  *   2. raw append: the same events appended through data chunks and committed, nothing decoded;
  *   3. end to end: a collector process, fed by concurrent OTLP/HTTP protobuf senders, counting only what is
  *      committed (read back from the file after a clean stop).
- * Options: --seconds N (end-to-end duration, default 20), --senders N (default 8), --enrichment on|off.
+ * Options: --seconds N (end-to-end duration, default 20), --senders N (default 8),
+ *          --enrichment on|off|both (default both: the end-to-end run once with enrichment and once without).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,9 +31,10 @@ const { values: opts } = parseArgs({
   options: {
     seconds: { type: 'string', default: '20' },
     senders: { type: 'string', default: '8' },
-    config: { type: 'string' },
+    enrichment: { type: 'string', default: 'both' },
   },
 });
+if (!['on', 'off', 'both'].includes(opts.enrichment!)) throw new Error('--enrichment must be on, off or both');
 const SECONDS = Number(opts.seconds);
 const SENDERS = Number(opts.senders);
 const BIN = fileURLToPath(new URL('../../bin/spyglass.js', import.meta.url));
@@ -44,6 +46,67 @@ function timeLoop(seconds: number, step: () => number): number {
   const start = performance.now();
   while (performance.now() < end) items += step();
   return items / ((performance.now() - start) / 1000);
+}
+
+async function endToEnd(dir: string, enrichment: 'on' | 'off', bodies: Uint8Array[], decodeRate: number): Promise<number> {
+  const db = join(dir, `e2e-${enrichment}.duckdb`);
+  const config = join(dir, `e2e-${enrichment}.yaml`);
+  writeFileSync(config, `enrichment:\n  enabled: ${enrichment === 'on'}\n`);
+  const args = [BIN, 'collector', '--config', config, '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--log-level', 'info'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const address = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const rec = JSON.parse(line);
+        if (rec.msg?.startsWith('OTLP/HTTP listening')) resolve(rec.address);
+      } catch {
+        /* not JSON */
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`collector exited ${code}`)));
+  });
+  const url = new URL('/v1/traces', address);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
+  const post = (body: Uint8Array) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  let acked = 0;
+  let refused = 0;
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: SENDERS }, async (_, s) => {
+      for (let i = s; performance.now() < deadline; i += SENDERS) {
+        const status = await post(bodies[i % bodies.length]);
+        if (status === 200) acked += 512;
+        else refused++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  const { rows } = await runSqlOnFile(db, 'SELECT count(*) AS n FROM events');
+  const stored = rows[0].n as number;
+  const bytes = statSync(db).size;
+  process.stdout.write(
+    [
+      `end to end, enrichment ${enrichment} (${SENDERS} concurrent OTLP/HTTP protobuf senders, ${SECONDS} s):`,
+      `  acknowledged ${fmt(acked)} spans, stored ${fmt(stored)} events, ${refused} requests refused (backpressure)`,
+      `  ${fmt(stored / elapsed)} spans/s stored and committed  (${((stored / elapsed / decodeRate) * 100).toFixed(0)}% of decode-only)`,
+      `  database file ${(bytes / 1024 / 1024).toFixed(1)} MiB → ${((bytes / Math.max(1, stored)) * 1e6 / 1024 / 1024).toFixed(0)} MiB per million events`,
+      '',
+    ].join('\n'),
+  );
+  if (stored !== acked) process.stdout.write(`WARNING: stored (${stored}) differs from acknowledged (${acked})\n`);
+  return stored / elapsed;
 }
 
 async function main() {
@@ -82,62 +145,12 @@ async function main() {
     instance.closeSync();
     process.stdout.write(`raw DuckDB append (data chunks):  ${fmt(appendRate)} rows/s\n`);
 
-    const db = join(dir, 'e2e.duckdb');
-    const args = [BIN, 'collector', '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--log-level', 'info'];
-    if (opts.config) args.push('--config', opts.config);
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    const address = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        try {
-          const rec = JSON.parse(line);
-          if (rec.msg?.startsWith('OTLP/HTTP listening')) resolve(rec.address);
-        } catch {
-          /* not JSON */
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`collector exited ${code}`)));
-    });
-    const url = new URL('/v1/traces', address);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
-    const post = (body: Uint8Array) =>
-      new Promise<number>((resolve, reject) => {
-        const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
-    let acked = 0;
-    let refused = 0;
-    const started = performance.now();
-    const deadline = started + SECONDS * 1000;
-    await Promise.all(
-      Array.from({ length: SENDERS }, async (_, s) => {
-        for (let i = s; performance.now() < deadline; i += SENDERS) {
-          const status = await post(bodies[i % bodies.length]);
-          if (status === 200) acked += 512;
-          else refused++;
-        }
-      }),
-    );
-    const elapsed = (performance.now() - started) / 1000;
-    agent.destroy();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    const { rows } = await runSqlOnFile(db, 'SELECT count(*) AS n FROM events');
-    const stored = rows[0].n as number;
-    const bytes = statSync(db).size;
-    process.stdout.write(
-      [
-        `end to end (${SENDERS} concurrent OTLP/HTTP protobuf senders, ${SECONDS} s):`,
-        `  acknowledged ${fmt(acked)} spans, stored ${fmt(stored)} events, ${refused} requests refused (backpressure)`,
-        `  ${fmt(stored / elapsed)} spans/s stored and committed  (${((stored / elapsed / decodeRate) * 100).toFixed(0)}% of decode-only)`,
-        `  database file ${(bytes / 1024 / 1024).toFixed(1)} MiB → ${((bytes / Math.max(1, stored)) * 1e6 / 1024 / 1024).toFixed(0)} MiB per million events`,
-        '',
-      ].join('\n'),
-    );
-    if (stored !== acked) process.stdout.write(`WARNING: stored (${stored}) differs from acknowledged (${acked})\n`);
+    const modes = opts.enrichment === 'both' ? ['on', 'off'] : [opts.enrichment!];
+    const rates: Record<string, number> = {};
+    for (const mode of modes) rates[mode] = await endToEnd(dir, mode as 'on' | 'off', bodies, decodeRate);
+    if (rates.on && rates.off) {
+      process.stdout.write(`enrichment cost: ${((1 - rates.on / rates.off) * 100).toFixed(1)}% of end-to-end throughput\n`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

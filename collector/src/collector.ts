@@ -47,6 +47,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
 
   const instance = await openDatabase(cfg.db);
   let writeConn: DuckDBConnection | undefined;
+  const extraWriteConns: DuckDBConnection[] = [];
   let readConn: DuckDBConnection | undefined;
   const handles: ExtensionHandle[] = [];
   let http: FastifyInstance | undefined;
@@ -64,6 +65,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       await writeConn.run('CHECKPOINT').catch((err) => logger.warn({ err }, 'checkpoint at shutdown failed'));
       writeConn.closeSync();
     }
+    for (const c of extraWriteConns) c.closeSync();
     readConn?.closeSync();
     instance.closeSync();
   };
@@ -79,12 +81,13 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       accepting ? { status: 'ok' } : reply.code(503).send({ status: 'starting or stopping' }),
     );
 
+    for (let i = 1; i < cfg.store.writers; i++) extraWriteConns.push(await instance.connect());
     for (const ext of extensions) handles.push(await ext.start({ config: cfg, instance, logger, http }));
 
     pipeline = await createPipeline({
       config: cfg,
       instance,
-      writeConnection: writeConn,
+      writeConnections: [writeConn, ...extraWriteConns],
       logger,
       processors: handles.flatMap((h) => (h.processor ? [h.processor] : [])),
       consumers: handles.flatMap((h) => (h.consumer ? [h.consumer] : [])),

@@ -61,7 +61,8 @@ export async function prepareDatabase(conn: DuckDBConnection, extra: readonly Mi
 export async function createPipeline(deps: {
   config: CollectorConfig;
   instance: DuckDBInstance;
-  writeConnection: DuckDBConnection;
+  /** One connection per concurrent writer (config store.writers). */
+  writeConnections: DuckDBConnection[];
   logger: Logger;
   processors?: EventProcessor[];
   consumers?: EventConsumer[];
@@ -72,8 +73,8 @@ export async function createPipeline(deps: {
   const consumers = deps.consumers ?? [];
   const stats: PipelineStats = { requests: 0, spansReceived: 0, spansIgnored: 0, spansRejected: 0 };
 
-  const writer = await EventWriter.create(deps.writeConnection);
-  const queue = new IngestQueue(writer, config.store, logger, (batch) => {
+  const writers = await Promise.all(deps.writeConnections.map((c) => EventWriter.create(c)));
+  const queue = new IngestQueue(writers, config.store, logger, (batch) => {
     for (const c of consumers) {
       Promise.resolve()
         .then(() => c.consume(batch))
@@ -102,7 +103,7 @@ export async function createPipeline(deps: {
     stats,
     async close() {
       await queue.close();
-      writer.closeSync();
+      for (const w of writers) w.closeSync();
     },
   };
 }

@@ -14,6 +14,7 @@ export function createDefaultConfig(): CollectorConfig {
     store: {
       maxQueuedEvents: 200_000,
       maxBatchEvents: 50_000,
+      writers: 2,
     },
     events: {
       routeRules: [],

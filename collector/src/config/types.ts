@@ -26,6 +26,8 @@ export interface ReceiveConfig {
 export interface StoreConfig {
   maxQueuedEvents: number;
   maxBatchEvents: number;
+  /** Transactions in flight at once: one batch is appended while another commits. */
+  writers: number;
 }
 
 export interface EventsConfig {

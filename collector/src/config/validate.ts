@@ -47,7 +47,10 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   }
   positiveInt(r.maxBodyBytes, 'receive.maxBodyBytes', problems);
 
-  checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents'], 'store.', problems);
+  checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers'], 'store.', problems);
+  if (!Number.isInteger(config.store.writers) || config.store.writers < 1 || config.store.writers > 16) {
+    problems.push(`store.writers: must be an integer from 1 to 16 (got ${JSON.stringify(config.store.writers)})`);
+  }
   positiveInt(config.store.maxQueuedEvents, 'store.maxQueuedEvents', problems);
   positiveInt(config.store.maxBatchEvents, 'store.maxBatchEvents', problems);
 

@@ -17,24 +17,30 @@ interface Pending {
 }
 
 /**
- * Group commit: requests hand over their events and wait; whatever has queued up while the previous commit ran is
- * appended and committed together, then every waiter is released. A request is acknowledged only after the
- * transaction holding its events committed.
+ * Group commit: requests hand over their events and wait; whatever has queued up while a commit ran is appended and
+ * committed together, then every waiter is released. A request is acknowledged only after the transaction holding
+ * its events committed. With several writers (each its own connection), one batch is appended while another
+ * commits on DuckDB's thread: appends to one table never conflict, so the transactions can overlap.
  */
 export class IngestQueue {
   private pending: Pending[] = [];
   private queued = 0;
-  private running = false;
+  private readonly idleWriters: EventWriter[];
+  private busy = 0;
+  private scheduled = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   readonly stats = { committedEvents: 0, commits: 0, rejectedOverload: 0, failedCommits: 0 };
 
   constructor(
-    private readonly writer: EventWriter,
+    writers: EventWriter[],
     private readonly config: IngestQueueConfig,
     private readonly logger: Logger,
     private readonly onCommitted: (batch: EventBatch) => void,
-  ) {}
+  ) {
+    if (writers.length === 0) throw new Error('IngestQueue needs at least one writer');
+    this.idleWriters = [...writers];
+  }
 
   get queuedEvents(): number {
     return this.queued;
@@ -50,9 +56,25 @@ export class IngestQueue {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ events, resolve, reject });
       this.queued += events.length;
-      if (!this.running) {
-        this.running = true;
-        setImmediate(() => void this.drain());
+      this.schedule();
+    });
+  }
+
+  /** Starts batches on idle writers on the next turn, so requests arriving in this turn join the batch. */
+  private schedule(): void {
+    if (this.scheduled || this.idleWriters.length === 0 || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.idleWriters.length && this.pending.length) {
+        const writer = this.idleWriters.pop()!;
+        this.busy++;
+        void this.commitBatch(writer, this.takeBatch()).finally(() => {
+          this.busy--;
+          this.idleWriters.push(writer);
+          this.schedule();
+          this.notifyIdle();
+        });
       }
     });
   }
@@ -68,40 +90,39 @@ export class IngestQueue {
     return batch;
   }
 
-  private async drain(): Promise<void> {
-    while (this.pending.length) {
-      const batch = this.takeBatch();
-      const events = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
-      try {
-        await this.writer.begin();
-        this.writer.appendSync(events);
-        await this.writer.commit();
-      } catch (err) {
-        this.stats.failedCommits++;
-        this.queued -= events.length;
-        this.logger.error({ err, events: events.length }, 'commit failed; senders were told to retry');
-        const failure = new SpyglassError('SPY_ERR_STORE_WRITE', (err as Error).message, { cause: err, retryAfterSeconds: 1 });
-        for (const p of batch) p.reject(failure);
-        await this.writer.reset().catch((e) => this.logger.error({ err: e }, 'appender could not be recreated'));
-        continue;
-      }
+  private async commitBatch(writer: EventWriter, batch: Pending[]): Promise<void> {
+    const events = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
+    try {
+      await writer.begin();
+      writer.appendSync(events);
+      await writer.commit();
+    } catch (err) {
+      this.stats.failedCommits++;
       this.queued -= events.length;
-      this.stats.commits++;
-      this.stats.committedEvents += events.length;
-      for (const p of batch) p.resolve();
-      try {
-        this.onCommitted(events);
-      } catch (err) {
-        this.logger.error({ err }, 'a committed-events consumer failed');
-      }
+      this.logger.error({ err, events: events.length }, 'commit failed; senders were told to retry');
+      const failure = new SpyglassError('SPY_ERR_STORE_WRITE', (err as Error).message, { cause: err, retryAfterSeconds: 1 });
+      for (const p of batch) p.reject(failure);
+      await writer.reset().catch((e) => this.logger.error({ err: e }, 'appender could not be recreated'));
+      return;
     }
-    this.running = false;
-    for (const w of this.idleWaiters.splice(0)) w();
+    this.queued -= events.length;
+    this.stats.commits++;
+    this.stats.committedEvents += events.length;
+    for (const p of batch) p.resolve();
+    try {
+      this.onCommitted(events);
+    } catch (err) {
+      this.logger.error({ err }, 'a committed-events consumer failed');
+    }
+  }
+
+  private notifyIdle(): void {
+    if (this.busy === 0 && this.pending.length === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /** Resolves when everything submitted so far is committed (or failed). */
   idle(): Promise<void> {
-    if (!this.running && this.pending.length === 0) return Promise.resolve();
+    if (this.busy === 0 && this.pending.length === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 

@@ -120,9 +120,9 @@ export function formatInterval(v: DuckDBIntervalValue): string {
   const parts: string[] = [];
   const years = Math.trunc(v.months / 12);
   const mons = v.months % 12;
-  if (years) parts.push(`${years} year${Math.abs(years) === 1 ? '' : 's'}`);
-  if (mons) parts.push(`${mons} mon${Math.abs(mons) === 1 ? '' : 's'}`);
-  if (v.days) parts.push(`${v.days} day${Math.abs(v.days) === 1 ? '' : 's'}`);
+  if (years) parts.push(`${years} year${years === 1 ? '' : 's'}`);
+  if (mons) parts.push(`${mons} mon${mons === 1 ? '' : 's'}`);
+  if (v.days) parts.push(`${v.days} day${v.days === 1 ? '' : 's'}`);
   if (v.micros !== 0n || parts.length === 0) {
     const neg = v.micros < 0n;
     let us = neg ? -v.micros : v.micros;

@@ -72,6 +72,27 @@ const TYPE_NAMES = new Map<number, string>(
 
 export const READ_ONLY_HINT = 'The Spyglass SQL endpoint is read-only: only SELECT, WITH, FROM, VALUES, SHOW, DESCRIBE, SUMMARIZE and EXPLAIN run.';
 
+/**
+ * Leading keywords refused before DuckDB sees the statement (preparing already binds, and binding COPY or
+ * ATTACH touches files). The statement-type allowlist after preparing catches whatever this misses.
+ */
+const DENIED_KEYWORDS = new Set([
+  'copy', 'attach', 'detach', 'install', 'load', 'update', 'force', 'export', 'import', 'create', 'drop', 'alter',
+  'insert', 'delete', 'merge', 'truncate', 'vacuum', 'checkpoint', 'call', 'use', 'grant', 'revoke', 'comment',
+  'prepare', 'execute', 'analyze', 'analyse',
+]);
+
+/** Throws PgError 42501 for a statement whose leading keyword or function calls are not allowed. */
+export function checkStatementText(stmt: SqlStatement): void {
+  const first = stmt.tokens[0];
+  if (first?.kind === 'word' && DENIED_KEYWORDS.has(first.value)) {
+    throw new PgError('42501', `permission denied: ${first.value.toUpperCase()} statements are not allowed on the SQL endpoint`, {
+      hint: READ_ONLY_HINT,
+    });
+  }
+  checkFunctions(stmt);
+}
+
 /** Throws PgError 42501 unless the function calls in the statement are allowed. Run before preparing. */
 export function checkFunctions(stmt: SqlStatement): void {
   for (const fn of calledFunctions(stmt)) {

@@ -29,7 +29,7 @@ import { planEmulated, type EmulatedCommand, type EmulatedResult } from './emula
 import { PgError, toPgError } from './pg-error.js';
 import { pgColumnType, typeSize, OID } from './pg-types.js';
 import type { QueryLimiter } from './query-limiter.js';
-import { checkFunctions, checkStatementType, explainedStatement } from './sandbox.js';
+import { checkStatementText, checkStatementType, explainedStatement } from './sandbox.js';
 import { SessionParameters } from './session-parameters.js';
 import { splitSql, type SqlStatement } from './sql-lexer.js';
 import { bindParameters } from './bind-parameters.js';
@@ -404,12 +404,12 @@ export class Session {
     if (stmt === null) return { stmt, emulated: null, duck: null, explain: false, paramOids };
     const emulated = planEmulated(stmt, this.params!);
     if (emulated) return { stmt, emulated, duck: null, explain: false, paramOids };
-    checkFunctions(stmt);
+    checkStatementText(stmt);
     const inner = explainedStatement(stmt);
     if (inner !== null) {
       const [explained] = splitSql(inner);
       if (!explained) throw new PgError('42601', 'EXPLAIN needs a statement');
-      checkFunctions(explained);
+      checkStatementText(explained);
       const check = await this.conn!.prepare(rewriteForDuckDB(explained, this.params!));
       try {
         checkStatementType(check);
