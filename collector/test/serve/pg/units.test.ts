@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { splitSql, calledFunctions, leadingWords } from '../../../src/serve/pg/sql-lexer.js';
+import { formatInterval, formatTimestampMicros } from '../../../src/serve/pg/pg-types.js';
+import { DEFAULT_SQL_CONFIG, generatePassword, parseListen, validateSqlConfig } from '../../../src/serve/pg/config.js';
+import { SessionParameters, parseDurationMs } from '../../../src/serve/pg/session-parameters.js';
+import { explainedStatement } from '../../../src/serve/pg/sandbox.js';
+import { DuckDBIntervalValue } from '@duckdb/node-api';
+
+const IntervalValue = (months: number, days: number, micros: bigint): DuckDBIntervalValue => new DuckDBIntervalValue(months, days, micros);
+
+describe('sql-lexer.ts', () => {
+  it('splits on top-level semicolons only', () => {
+    const parts = splitSql(`SELECT 'a;b', "c;d", $$e;f$$, $t$g;$t$ ; /* x; /* y; */ */ SELECT E'it\\'s;' -- z;
+      ; SELECT 3`);
+    expect(parts.map((p) => p.text)).toEqual([`SELECT 'a;b', "c;d", $$e;f$$, $t$g;$t$`, `SELECT E'it\\'s;'`, 'SELECT 3']);
+  });
+
+  it('drops empty and comment-only statements', () => {
+    for (const sql of ['', ';', ';;', '-- ping', '/* a */', ' \n\t']) expect(splitSql(sql), sql).toEqual([]);
+  });
+
+  it('exposes leading words and called functions, quoted or not', () => {
+    const [s] = splitSql('SELECT * FROM "Force_Checkpoint"() , main.query ( 1 ), x.y');
+    expect(leadingWords(s, 2)).toEqual(['select']);
+    expect([...calledFunctions(s)]).toEqual(['force_checkpoint', 'query']);
+    expect(splitSql('$1 + $2')[0].tokens.map((t) => t.kind)).toEqual(['param', 'op', 'param']);
+  });
+
+  it('finds the statement inside EXPLAIN', () => {
+    expect(explainedStatement(splitSql('EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1')[0])).toBe('CREATE TABLE t AS SELECT 1');
+    expect(explainedStatement(splitSql('EXPLAIN (FORMAT json) SELECT 1')[0])).toBe('SELECT 1');
+    expect(explainedStatement(splitSql('SELECT 1')[0])).toBeNull();
+  });
+});
+
+describe('pg-types.ts', () => {
+  it('formats timestamps like PostgreSQL, dropping trailing zeros', () => {
+    expect(formatTimestampMicros(1767323045123456n, true)).toBe('2026-01-02 03:04:05.123456+00');
+    expect(formatTimestampMicros(1767323045500000n, false)).toBe('2026-01-02 03:04:05.5');
+    expect(formatTimestampMicros(0n, true)).toBe('1970-01-01 00:00:00+00');
+    expect(formatTimestampMicros(-1n, true)).toBe('1969-12-31 23:59:59.999999+00');
+  });
+
+  it('formats intervals in the postgres IntervalStyle', () => {
+    expect(formatInterval(IntervalValue(14, 3, 14706700000n))).toBe('1 year 2 mons 3 days 04:05:06.7');
+    expect(formatInterval(IntervalValue(0, -1, -3600000000n))).toBe('-1 days -01:00:00');
+    expect(formatInterval(IntervalValue(0, 0, 0n))).toBe('00:00:00');
+  });
+});
+
+describe('config.ts', () => {
+  it('fills defaults', () => {
+    expect(validateSqlConfig(undefined)).toEqual(DEFAULT_SQL_CONFIG);
+  });
+  it.each([
+    [{ listen: 'localhost' }, /sql\.listen/],
+    [{ listen: 'h:99999' }, /sql\.listen/],
+    [{ user: '' }, /sql\.user/],
+    [{ authMethod: 'password' }, /sql\.authMethod/],
+    [{ statementTimeoutMs: -1 }, /sql\.statementTimeoutMs/],
+    [{ maxConnections: 0 }, /sql\.maxConnections/],
+    [{ tls: { cert: 'x' } }, /sql\.tls/],
+    [{ pasword: 'typo' }, /sql\.pasword: unknown key/],
+    ['nope', /sql: expected a mapping/],
+  ])('rejects %j', (raw, message) => {
+    expect(() => validateSqlConfig(raw)).toThrow(message);
+  });
+  it('parses IPv4, IPv6 and empty hosts', () => {
+    expect(parseListen('127.0.0.1:5433')).toEqual({ host: '127.0.0.1', port: 5433 });
+    expect(parseListen('[::1]:0')).toEqual({ host: '::1', port: 0 });
+    expect(parseListen(':5433')).toEqual({ host: '0.0.0.0', port: 5433 });
+  });
+  it('generates distinct 24-character passwords', () => {
+    const a = generatePassword();
+    expect(a).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(generatePassword()).not.toBe(a);
+  });
+});
+
+describe('session-parameters.ts', () => {
+  it('parses durations with PostgreSQL units', () => {
+    expect(parseDurationMs('x', '250')).toBe(250);
+    expect(parseDurationMs('x', '5s')).toBe(5000);
+    expect(parseDurationMs('x', '1min')).toBe(60000);
+    expect(() => parseDurationMs('x', 'soon')).toThrow(/invalid value/);
+  });
+  it('refuses DuckDB settings and read-only parameters, accepts custom placeholders', () => {
+    const p = new SessionParameters(1000, { user: 'u' });
+    expect(() => p.set('threads', '1')).toThrow(/permission denied to set parameter "threads"/);
+    expect(() => p.set('server_version', '1')).toThrow(/cannot be changed/);
+    expect(p.set('myapp.tenant', 'a')).toBeNull();
+    expect(p.get('myapp.tenant')).toBe('a');
+    expect(p.set('TimeZone', 'Etc/UTC')).toEqual(['TimeZone', 'UTC']);
+  });
+});
