@@ -5,7 +5,7 @@ export type SqlAuthMethod = 'scram-sha-256' | 'md5';
 
 /** The SQL endpoint: PostgreSQL wire protocol over the collector's DuckDB database. */
 export interface SqlConfig {
-  /** `host:port` to listen on; port 0 picks a free port. @default '127.0.0.1:5433' */
+  /** `host:port` to listen on (port 0 picks a free port), or `off`. @default '127.0.0.1:5433' */
   listen: string;
   /** The one login accepted. @default 'spyglass' */
   user: string;
@@ -75,7 +75,7 @@ export function validateSqlConfig(raw: unknown): SqlConfig {
   const r = raw as Record<string, unknown>;
   for (const k of Object.keys(r)) if (!KEYS.has(k)) throw new Error(`sql.${k}: unknown key`);
   const listen = str(r, 'listen', DEFAULT_SQL_CONFIG.listen);
-  parseListen(listen);
+  if (listen !== 'off') parseListen(listen);
   const user = str(r, 'user', DEFAULT_SQL_CONFIG.user);
   if (!user) throw new Error('sql.user: must not be empty');
   const database = str(r, 'database', DEFAULT_SQL_CONFIG.database);

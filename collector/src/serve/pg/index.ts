@@ -3,3 +3,4 @@ export { createPgServer, type PgServer, type PgServerSettings } from './server.j
 export { DEFAULT_SQL_CONFIG, validateSqlConfig, generatePassword, parseListen, type SqlConfig, type SqlAuthMethod } from './config.js';
 export { lockDownInstance, type LockDownOptions } from './sandbox.js';
 export { runSqlOverWire, type WireTarget, type WireResult } from './client.js';
+export { sqlEndpointExtension, type SqlExtensionOptions } from './extension.js';
