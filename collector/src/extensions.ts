@@ -1,6 +1,7 @@
 import type { CollectorExtension } from './extension.js';
 import { createEnricher, MIGRATIONS as ENRICH_MIGRATIONS, recordEnrichmentInfo, validateEnrichConfig } from './enrich/index.js';
 import type { EnrichConfig } from './enrich/index.js';
+import { rulesExtension } from './rules/index.js';
 
 /** enrich: country/ASN/ip_type and device/bot on every event, before it is stored. */
 export function enrichmentExtension(): CollectorExtension {
@@ -25,7 +26,9 @@ export function enrichmentExtension(): CollectorExtension {
   };
 }
 
-/** The stages around the spine, in pipeline order. */
+/** The stages around the spine, in pipeline order: enrich before storage, rules after commit. */
 export function builtinExtensions(): CollectorExtension[] {
-  return [enrichmentExtension()];
+  return [enrichmentExtension(), rulesExtension()];
 }
+
+export { rulesExtension };

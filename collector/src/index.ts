@@ -1,7 +1,7 @@
 export { createCollector } from './collector.js';
 export type { Collector, CollectorSettings } from './collector.js';
 export type { CollectorExtension, ExtensionContext, ExtensionHandle } from './extension.js';
-export { builtinExtensions, enrichmentExtension } from './extensions.js';
+export { builtinExtensions, enrichmentExtension, rulesExtension } from './extensions.js';
 export { loadConfig, mergeConfig, readConfigFile, configFromEnv, ENV_KEYS } from './config/load.js';
 export { createDefaultConfig, DEFAULT_DB_PATH } from './config/defaults.js';
 export { validateConfig } from './config/validate.js';

@@ -4,6 +4,7 @@ import { isSpyglassError } from '../errors.js';
 import { registerCollectorCommand } from './collector-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerSqlCommand } from './sql-command.js';
+import { registerRulesCommands } from '../rules/index.js';
 
 // Output piped into `head` and the like: a closed pipe is the reader being done, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -18,6 +19,7 @@ const program = new Command('spyglass')
 registerCollectorCommand(program);
 registerSqlCommand(program);
 registerDemoCommand(program);
+registerRulesCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = isSpyglassError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
