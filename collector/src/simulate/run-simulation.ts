@@ -1,0 +1,59 @@
+import type { Actor } from './actor.js';
+import { SimHttpClient } from './http-client.js';
+import type { RequestStats } from './http-client.js';
+import { buildPopulation } from './population.js';
+import type { PopulationOptions } from './population.js';
+
+export interface SimulationOptions extends PopulationOptions {
+  /** Base URL of the instrumented service, e.g. http://127.0.0.1:3000. */
+  target: string;
+  durationSeconds: number;
+  /** Called about every 250 ms with elapsed seconds and requests sent so far. */
+  onProgress?: (elapsedSeconds: number, requests: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface SimulationResult {
+  actors: Actor[];
+  stats: RequestStats;
+  startedAt: number;
+  endedAt: number;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+/** Runs every actor concurrently against the target until the duration ends (or the signal aborts). */
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  if (!/^https?:\/\//.test(options.target)) throw new Error(`--target must be an http(s) URL (got ${JSON.stringify(options.target)})`);
+  if (!Number.isFinite(options.durationSeconds) || options.durationSeconds <= 0) throw new Error('--duration must be a positive number of seconds');
+  const actors = buildPopulation(options);
+  const http = new SimHttpClient(options.target);
+  const startedAt = Date.now();
+  const endAt = startedAt + options.durationSeconds * 1000;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => stop.abort(), options.durationSeconds * 1000);
+  const progress = setInterval(() => options.onProgress?.((Date.now() - startedAt) / 1000, http.stats.sent), 250);
+  try {
+    await Promise.all(
+      actors.map(async (actor, i) => {
+        await sleep((i * 37) % 500, stop.signal); // stagger the start
+        while (!stop.signal.aborted && Date.now() < endAt) {
+          await actor.step(http);
+          await sleep(actor.delayMs(), stop.signal);
+        }
+      }),
+    );
+  } finally {
+    clearTimeout(timer);
+    clearInterval(progress);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  options.onProgress?.(Math.min(options.durationSeconds, (Date.now() - startedAt) / 1000), http.stats.sent);
+  return { actors, stats: http.stats, startedAt, endedAt: Date.now() };
+}
