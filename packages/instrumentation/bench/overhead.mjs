@@ -58,7 +58,17 @@ async function startSink() {
 function startDemo(mode, sinkUrl) {
   const child = spawn(process.execPath, [...mode.args, 'packages/demo-api/dist/start.js'], {
     cwd: root,
-    env: { ...process.env, ...mode.env, PORT: '0', HOST: '127.0.0.1', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_SERVICE_NAME: 'bench-demo-api' },
+    env: {
+      ...process.env,
+      ...mode.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+      OTEL_SERVICE_NAME: 'bench-demo-api',
+      // Traces only in every mode (Spyglass turns metrics and logs off by itself; the stock SDK would export both).
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -42,6 +42,9 @@ export function startSpyglass(options: SpyglassOptions = {}): SpyglassSdk {
   const sdk = new NodeSDK({
     spanProcessors: [new SpyglassSpanProcessor(options), new BatchSpanProcessor(exporter)],
     instrumentations: instrumentationsFor(config),
+    // Spyglass needs traces only: metrics and logs stay off unless their OTEL_*_EXPORTER variable asks for them.
+    ...(process.env.OTEL_METRICS_EXPORTER?.trim() ? {} : { metricReaders: [] }),
+    ...(process.env.OTEL_LOGS_EXPORTER?.trim() ? {} : { logRecordProcessors: [] }),
   });
   sdk.start();
   return { sdk, shutdown: () => sdk.shutdown() };
