@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Actor } from './actor.js';
 import { SimHttpClient } from './http-client.js';
 import type { RequestStats } from './http-client.js';
@@ -41,6 +42,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const startedAt = Date.now();
   const endAt = startedAt + options.durationSeconds * 1000;
   const stop = new AbortController();
+  setMaxListeners(actors.length + 10, stop.signal); // every actor sleeps on it
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => stop.abort(), options.durationSeconds * 1000);
