@@ -164,3 +164,21 @@ describe('alert rules', () => {
     expect(Number(rows[0][0])).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('docs/grafana.md examples', () => {
+  const doc = readFileSync(join(GRAFANA_DIR, '..', 'docs', 'grafana.md'), 'utf8');
+  const examples = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1].trim());
+
+  it.each(examples.map((sql) => [sql.split('\n')[0], sql] as const))('runs: %s', async (_first, sql) => {
+    const { fields } = await run(sql);
+    expect(fields.length).toBeGreaterThan(1);
+  });
+
+  it('has the login-page example returning the stuffing networks', async () => {
+    expect(examples.length).toBeGreaterThanOrEqual(4);
+    const { rows, fields } = await run(examples[0]);
+    const failed = fields.findIndex((f) => f.name === 'failed');
+    expect(rows.length).toBeGreaterThan(0);
+    expect(Number(rows[0][failed])).toBeGreaterThan(0);
+  });
+});
