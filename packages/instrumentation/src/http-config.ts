@@ -1,5 +1,5 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import { context, diag, type Attributes } from '@opentelemetry/api';
+import { context, diag, type Attributes, type Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import { resolveClientIp } from './client-ip.js';
@@ -44,7 +44,7 @@ function withoutSecretHeaders(capture: HttpInstrumentationConfig['headersToSpanA
 export function httpConfigFor(config: SpyglassConfig, base: HttpInstrumentationConfig = {}): HttpInstrumentationConfig {
   const clientIps = new WeakMap<IncomingMessage, string | undefined>();
 
-  const userOf = (req: IncomingMessage, span: Parameters<NonNullable<HttpInstrumentationConfig['applyCustomAttributesOnSpan']>>[0]) => {
+  const userOf = (req: IncomingMessage, span: Span): string | undefined => {
     const fromApp = requestStateOf(span)?.user;
     if (fromApp) return fromApp;
     if (config.identify) {
