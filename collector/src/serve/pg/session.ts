@@ -380,11 +380,13 @@ export class Session {
     }
     this.conn = await this.ctx.instance.connect();
     this.params = new SessionParameters(this.ctx.config.statementTimeoutMs, { user: params.user, application_name: params.application_name });
+    // Lenient, unlike SET: drivers send settings of their own environment (JDBC sends the JVM's TimeZone).
+    // Values are still always UTC; unknown or unsupported startup settings are ignored.
     for (const [name, value] of startupSettings(params)) {
       try {
         this.params.set(name, value);
       } catch (err) {
-        return this.fatal(toPgError(err));
+        this.ctx.logger.debug({ pid: this.pid, name, value, err: (err as Error).message }, 'sql startup setting ignored');
       }
     }
     if (this.startupTimer) clearTimeout(this.startupTimer);

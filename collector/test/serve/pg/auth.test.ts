@@ -60,9 +60,10 @@ describe('connection handling', () => {
     await c.end();
   });
 
-  it('applies startup options (-c statement_timeout) to the session', async () => {
-    const c = await h.client({ options: '-c statement_timeout=1234' });
+  it('applies startup options (-c statement_timeout) and ignores startup settings it cannot honour', async () => {
+    const c = await h.client({ options: '-c statement_timeout=1234 -c TimeZone=Europe/Berlin -c threads=64' });
     expect((await c.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '1234ms' }]);
+    expect((await c.query('SHOW TimeZone')).rows).toEqual([{ timezone: 'UTC' }]);
     await c.end();
   });
 
