@@ -31,19 +31,22 @@ function spyglass(args: string[], env: NodeJS.ProcessEnv = {}) {
 describe('spyglass CLI', () => {
   const db = join(tmp.dir, 'demo.duckdb');
 
-  it('demo --duration runs unattended, prints who used the API and exits 0', async () => {
-    const r = await spyglass(['demo', '--duration', '2', '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0']);
+  it('demo --duration runs the instrumented demo API under simulated traffic, prints the riskiest identities, exits 0', async () => {
+    const r = await spyglass(['demo', '--duration', '12', '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Collector up: OTLP\/HTTP http:\/\/127\.0\.0\.1:\d+/);
-    expect(r.stdout).toMatch(/Sent \d+ spans/);
-    expect(r.stdout).toMatch(/alice\s+│ user/);
-    expect(r.stdout).toMatch(/167\.99\.12\.\*\s+│ network/);
+    expect(r.stdout).toMatch(/Collector: OTLP\/HTTP http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stdout).toMatch(/Demo API: {2}http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stdout).toMatch(/Sent \d+ requests from \d+ simulated clients/);
+    expect(r.stdout).toMatch(/Top identities by risk/);
+    expect(r.stdout).toMatch(/│ network │ \d+ +│ review/);
+    const flagged = Number(/(\d+) flagged for review or blocked/.exec(r.stdout)?.[1]);
+    expect(flagged).toBeGreaterThan(0);
   });
 
   it('sql prints a table, CSV or JSON from the file', async () => {
-    const table = await spyglass(['sql', "SELECT identity, count(*) AS n FROM events WHERE identity = 'alice' GROUP BY 1", '--db', db]);
+    const table = await spyglass(['sql', "SELECT identity_kind, count(*) AS n FROM events WHERE identity_kind = 'user' GROUP BY 1", '--db', db]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/identity\s+│ n/);
+    expect(table.stdout).toMatch(/identity_kind\s+│ n/);
     expect(table.stdout).toMatch(/\(1 row\)/);
     const csv = await spyglass(['sql', "SELECT 'a,b' AS x, 2 AS y", '--db', db, '--format', 'csv']);
     expect(csv.stdout).toBe('x,y\n"a,b",2\n');

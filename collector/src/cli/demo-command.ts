@@ -1,80 +1,100 @@
 import type { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
+import { Presets, SingleBar } from 'cli-progress';
 import { createCollector } from '../collector.js';
 import type { Collector } from '../collector.js';
-import { encodeSampleRound } from '../demo/sample-traffic.js';
+import { startDemoService } from '../demo/demo-service.js';
+import { builtinExtensions } from '../extensions.js';
+import { runSimulation } from '../simulate/index.js';
 import { addCollectorOptions, configFromFlags } from './collector-command.js';
 import type { CollectorFlags } from './collector-command.js';
-import { builtinExtensions } from '../extensions.js';
 import { formatRows } from './format.js';
 
 interface DemoFlags extends CollectorFlags {
   duration?: string;
+  seed: string;
 }
 
-async function sendRound(collector: Collector, round: number): Promise<number> {
-  const { body, spans } = encodeSampleRound(round);
-  const headers: Record<string, string> = { 'content-type': 'application/x-protobuf' };
-  if (collector.config.receive.token) headers.authorization = `Bearer ${collector.config.receive.token}`;
-  const res = await fetch(`${collector.addresses.http}/v1/traces`, { method: 'POST', headers, body });
-  if (!res.ok) throw new Error(`the collector answered ${res.status} to the sample traffic: ${await res.text()}`);
-  return spans;
-}
+const out = (s: string) => process.stdout.write(s);
 
 async function printSummary(collector: Collector): Promise<void> {
   const top = await collector.query(`
-    SELECT identity, identity_kind AS kind, count(*) AS events,
-           count(*) FILTER (WHERE status_code >= 400) AS errors,
-           string_agg(DISTINCT event_type, ', ' ORDER BY event_type) AS event_types
-    FROM events GROUP BY ALL ORDER BY errors DESC, events DESC LIMIT 12`);
-  process.stdout.write('\nWho is using the demo API (top identities by errors):\n');
-  process.stdout.write(formatRows(['identity', 'kind', 'events', 'errors', 'event_types'], top, 'table'));
-  process.stdout.write(
+    SELECT identity, identity_kind AS kind, risk_score AS risk, status, events,
+           array_to_string(matched_rules, ', ') AS matched_rules
+    FROM identities ORDER BY risk_score DESC, events DESC LIMIT 15`);
+  out('\nTop identities by risk:\n');
+  out(formatRows(['identity', 'kind', 'risk', 'status', 'events', 'matched_rules'], top, 'table'));
+  const [counts] = await collector.query(`
+    SELECT (SELECT count(*) FROM events) AS events,
+           (SELECT count(*) FROM identities) AS identities,
+           (SELECT count(*) FROM identities WHERE status <> 'ok') AS flagged`);
+  out(`\n${counts.events} events from ${counts.identities} identities; ${counts.flagged} flagged for review or blocked.\n`);
+  out(
     [
       '',
-      'Look further with SQL, once this demo has stopped:',
-      `  npx spyglass sql "SELECT identity, count(*) FROM events WHERE event_type = 'account_login_fail' GROUP BY 1 ORDER BY 2 DESC" --db ${collector.config.db}`,
+      'Look further:',
+      `  SQL:     npx spyglass sql "SELECT time, identity, rule_id, evidence FROM rule_hits ORDER BY time DESC LIMIT 20" --db ${collector.config.db}`,
+      `           npx spyglass sql "SELECT identity, count(*) AS failed FROM events WHERE event_type = 'account_login_fail' GROUP BY 1 ORDER BY 2 DESC" --db ${collector.config.db}`,
+      '  Grafana: docker compose up, then http://localhost:3000 (dashboards: Activity, Identity, Endpoints, Networks, Rules)',
+      '  Rules:   npx spyglass rules list',
       '',
     ].join('\n'),
   );
+}
+
+/** Waits until what the demo API sent is stored and the rule engine has written its scores. */
+async function settle(collector: Collector): Promise<void> {
+  await collector.pipeline.queue.idle();
+  await new Promise((r) => setTimeout(r, 2000));
 }
 
 export function registerDemoCommand(program: Command): void {
   addCollectorOptions(
     program
       .command('demo')
-      .description('start a collector and feed it sample API traffic, then show who is using the API')
-      .option('--duration <seconds>', 'run unattended for this long, then print the summary and exit 0'),
+      .description('start a collector and the instrumented demo API, drive it with benign users and attacks, show who is risky')
+      .option('--duration <seconds>', 'run unattended for this long, then print the summary and exit 0')
+      .option('--seed <n>', 'random seed of the simulated clients', '1'),
   ).action(async (flags: DemoFlags) => {
     const duration = flags.duration === undefined ? undefined : Number(flags.duration);
     if (duration !== undefined && (!Number.isFinite(duration) || duration <= 0)) {
       throw new Error(`--duration must be a positive number of seconds (got ${JSON.stringify(flags.duration)})`);
     }
+    const seed = Number(flags.seed);
+    if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer (got ${JSON.stringify(flags.seed)})`);
+
     const collector = await createCollector(configFromFlags({ logLevel: 'warn', ...flags }), { extensions: builtinExtensions() });
-    process.stdout.write(`Collector up: OTLP/HTTP ${collector.addresses.http ?? 'off'}, OTLP/gRPC ${collector.addresses.grpc ?? 'off'}, database ${collector.config.db}\n`);
-    process.stdout.write(duration ? `Replaying sample traffic for ${duration} s…\n` : 'Replaying sample traffic; press Ctrl-C to stop.\n');
-
-    let stopping = false;
-    const stop = () => (stopping = true);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-
-    const rounds = duration ? Math.max(1, Math.round(duration)) : Infinity;
-    const bar = duration && process.stdout.isTTY ? new SingleBar({ format: ' {bar} {value}/{total} s | {spans} spans sent' }, Presets.shades_classic) : undefined;
-    bar?.start(rounds, 0, { spans: 0 });
-    let sent = 0;
+    let demo: Awaited<ReturnType<typeof startDemoService>> | undefined;
     try {
-      for (let round = 0; round < rounds && !stopping; round++) {
-        sent += await sendRound(collector, round);
-        bar?.update(round + 1, { spans: sent });
-        if (round + 1 < rounds) await new Promise((r) => setTimeout(r, 1000));
-      }
-    } finally {
+      demo = await startDemoService(collector.addresses.http!, collector.config.receive.token);
+      out(`Collector: OTLP/HTTP ${collector.addresses.http}, OTLP/gRPC ${collector.addresses.grpc ?? 'off'}, database ${collector.config.db}\n`);
+      out(`Demo API:  ${demo.url} (instrumented with @spyglass/instrumentation)\n`);
+      out(duration ? `Simulating users and attackers for ${duration} s…\n` : 'Simulating users and attackers; press Ctrl-C to stop.\n');
+
+      const abort = new AbortController();
+      process.once('SIGINT', () => abort.abort());
+      process.once('SIGTERM', () => abort.abort());
+      const total = duration ?? 0;
+      const bar = process.stdout.isTTY
+        ? new SingleBar({ format: duration ? ' {bar} {value}/{total} s | {requests} requests' : ' {value} s | {requests} requests' }, Presets.shades_classic)
+        : undefined;
+      bar?.start(total, 0, { requests: 0 });
+      const result = await runSimulation({
+        target: demo.url,
+        durationSeconds: duration ?? 365 * 24 * 3600,
+        seed,
+        signal: abort.signal,
+        onProgress: (elapsed, requests) => bar?.update(Math.floor(elapsed), { requests }),
+      });
       bar?.stop();
+      out(`Sent ${result.stats.sent} requests from ${result.actors.length} simulated clients.\n`);
+      await demo.stop();
+      demo = undefined;
+      await settle(collector);
+      await printSummary(collector);
+    } finally {
+      await demo?.stop();
+      await collector.close();
     }
-    process.stdout.write(`Sent ${sent} spans.\n`);
-    await printSummary(collector);
-    await collector.close();
     process.exit(0);
   });
 }

@@ -5,6 +5,7 @@ import { registerCollectorCommand } from './collector-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerSqlCommand } from './sql-command.js';
 import { registerRulesCommands } from '../rules/index.js';
+import { registerSimulateCommand } from '../simulate/index.js';
 
 // Output piped into `head` and the like: a closed pipe is the reader being done, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -20,6 +21,7 @@ registerCollectorCommand(program);
 registerSqlCommand(program);
 registerDemoCommand(program);
 registerRulesCommands(program);
+registerSimulateCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = isSpyglassError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
