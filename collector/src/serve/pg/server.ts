@@ -17,6 +17,8 @@ export interface PgServerSettings {
 
 export interface PgServer {
   address: { host: string; port: number };
+  /** Sessions holding a DuckDB connection (authenticating, open, or still closing). */
+  readonly sessions: number;
   /** Stops listening, ends every session (FATAL 57P01) and frees their DuckDB connections. */
   close(): Promise<void>;
 }
@@ -58,6 +60,9 @@ export async function createPgServer(config: SqlConfig, deps: PgServerSettings):
   deps.logger.info({ host: bound.address, port: bound.port, tls: Boolean(tls) }, 'sql endpoint listening');
   return {
     address: { host: bound.address, port: bound.port },
+    get sessions() {
+      return ctx.active.size;
+    },
     async close(): Promise<void> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([...all].map((s) => s.close(new PgError('57P01', 'terminating connection due to administrator command'))));

@@ -199,7 +199,10 @@ export class Session {
     this.abort?.abort(new PgError('57014', 'canceling statement due to user request'));
   }
 
-  /** Closes the connection: interrupts any statement, waits for it to unwind, frees the DuckDB connection. */
+  /**
+   * Closes the connection: interrupts any statement, waits for the message pump to unwind, frees the DuckDB
+   * connection. Never await it from inside the pump (handle()), which it waits for.
+   */
   async close(notice?: PgError): Promise<void> {
     if (this.state === 'closed') return;
     if (notice && !this.socket.destroyed) {
@@ -209,7 +212,6 @@ export class Session {
     this.state = 'closed';
     if (this.startupTimer) clearTimeout(this.startupTimer);
     this.ctx.sessions.delete(this.pid);
-    this.ctx.active.delete(this);
     this.abort?.abort(new PgError('57P01', 'terminating connection'));
     this.socket.end();
     this.socket.destroySoon?.();
@@ -219,6 +221,7 @@ export class Session {
     this.portals.clear();
     this.conn?.closeSync();
     this.conn = null;
+    this.ctx.active.delete(this); // the slot is free once the DuckDB connection is
     if (!this.socket.destroyed) this.socket.destroy();
   }
 
@@ -251,7 +254,8 @@ export class Session {
           this.send(msg.readyForQuery(this.tx));
           return await this.flush();
         case 'X':
-          return await this.close();
+          void this.close(); // not awaited: close() waits for this very pump to finish
+          return;
         case 'd':
         case 'c':
         case 'f':
@@ -280,7 +284,8 @@ export class Session {
         const target = this.ctx.sessions.get(packet.pid);
         if (target && target.secret === packet.secret) target.cancel();
         this.ctx.logger.debug({ pid: packet.pid, matched: target?.secret === packet.secret }, 'sql cancel request');
-        return this.close();
+        void this.close(); // not awaited: close() waits for this very pump to finish
+        return;
       }
       case 'gssenc':
         this.socket.write('N');

@@ -104,3 +104,24 @@ describe('TLS', () => {
     expect(out.trim()).toBe('1');
   });
 });
+
+describe('session cleanup', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('frees each session (and its DuckDB connection) when the client terminates or vanishes', async () => {
+    expect(h.server.sessions).toBe(0);
+    const clients = await Promise.all([h.client(), h.client(), h.client()]);
+    for (const c of clients) await c.query('SELECT 1');
+    expect(h.server.sessions).toBe(3);
+    await clients[0].end(); // Terminate message
+    await clients[1].end();
+    (clients[2] as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy(); // socket dropped
+    const deadline = Date.now() + 5000;
+    while (h.server.sessions > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(h.server.sessions).toBe(0);
+  });
+});
