@@ -12,10 +12,11 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector, type Collector } from '../collector/src/index.js';
 import { builtinExtensions } from '../collector/src/extensions.js';
-import { encodeSampleRound } from '../collector/src/demo/sample-traffic.js';
 import { sqlEndpointExtension } from '../collector/src/serve/pg/index.js';
 import { expandPanelSql, type TimeRange } from '../grafana/test/grafana-macros.js';
 import { GRAFANA_DIR, loadDashboards, type PanelJson } from '../grafana/test/dashboards.js';
+import { demoTraffic } from '../grafana/test/demo-traffic.js';
+import { createExporter, createProvider, recordSpans } from './helpers/otel.js';
 
 const NUMERIC = new Set([20, 21, 23, 700, 701, 1700]);
 const TIME = new Set([1082, 1114, 1184]);
@@ -48,13 +49,12 @@ beforeAll(async () => {
     },
     { extensions: [...builtinExtensions().filter((e) => e.section !== 'sql'), sqlEndpointExtension({ onListening: (a) => listening(a) })] },
   );
-  // Demo traffic spread over the last ~2 hours, sent as real OTLP protobuf requests.
+  // Demo traffic spread over the last ~2 hours, sent with the official OTLP/HTTP protobuf exporter.
   const now = Date.now();
-  for (let round = 0; round < ROUNDS; round++) {
-    const { body } = encodeSampleRound(round, now - (ROUNDS - round) * 200_000);
-    const res = await fetch(`${collector.addresses.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
-    expect(res.status).toBe(200);
-  }
+  const provider = createProvider(createExporter('http-protobuf', collector.addresses), { serviceName: 'demo-shop-api', batch: true });
+  recordSpans(provider, demoTraffic(ROUNDS, 200_000, now));
+  await provider.forceFlush();
+  await provider.shutdown();
   await waitFor('rule engine output', async () => {
     const [row] = await collector.query(
       `SELECT (SELECT count(*) FROM rule_hits) AS hits, (SELECT count(*) FROM identity_scores) AS scores,
