@@ -76,13 +76,16 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(ROOT, 'grafana/dashboards', home.split('/').pop()!))).toBe(true);
   });
 
-  it('generates traffic only against routes the demo API serves', () => {
-    const script = ([] as string[]).concat(services.traffic.command!).join('\n');
-    const app = readFileSync(join(ROOT, 'packages/demo-api/src/app.ts'), 'utf8');
-    const paths = [...script.matchAll(/\$\$api(\/[a-z-]+)/g)].map((m) => m[1]);
-    expect(paths.length).toBeGreaterThan(3);
-    for (const p of new Set(paths)) expect(app, `demo API route ${p}`).toMatch(new RegExp(`'${p}[/'?]`));
-    expect(script).toContain('http://demo-api:8080');
-    expect(services['demo-api'].environment!.PORT).toBe('8080');
+  it('generates traffic with the simulate command against the demo API on the network', () => {
+    const traffic = services.traffic;
+    expect(traffic.build).toEqual(services.collector.build);
+    expect((traffic as { entrypoint?: string[] }).entrypoint).toEqual(['node', 'collector/bin/spyglass.js', 'simulate']);
+    expect(readFileSync(join(ROOT, 'collector/src/cli/main.ts'), 'utf8')).toMatch(/registerSimulateCommand/);
+    const args = traffic.command as string[];
+    expect(args[args.indexOf('--target') + 1]).toBe(`http://demo-api:${services['demo-api'].environment!.PORT}`);
+    expect(traffic.depends_on).toContain('demo-api');
+    // the demo API must trust X-Forwarded-For from the compose network the simulator sends from
+    const subnet = (parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { networks: { default: { ipam: { config: { subnet: string }[] } } } }).networks.default.ipam.config[0].subnet;
+    expect(services['demo-api'].environment!.SPYGLASS_TRUSTED_PROXIES).toBe(subnet);
   });
 });
