@@ -77,3 +77,26 @@ describe('isolation from ingest', () => {
     expect((await reader.query("SELECT count(*)::INTEGER AS n FROM events WHERE identity = 'ingest-probe'")).rows).toEqual([{ n: 500 }]);
   });
 });
+
+describe('concurrency limit', () => {
+  it('queues statements beyond maxConcurrentQueries; the wait counts toward the timeout', async () => {
+    const single = await startHarness({ config: { maxConcurrentQueries: 1, statementTimeoutMs: 0 } });
+    try {
+      const busy = await single.client();
+      const waiting = await single.client();
+      await busy.query('SET statement_timeout = 1500');
+      const long = busy.query(SLOW).catch((e: { code: string }) => e.code);
+      await new Promise((r) => setTimeout(r, 200));
+      await waiting.query('SET statement_timeout = 300'); // emulated: needs no slot
+      const started = Date.now();
+      await expect(waiting.query('SELECT 1')).rejects.toMatchObject({ code: '57014' });
+      expect(Date.now() - started).toBeLessThan(1200);
+      await waiting.query('SET statement_timeout = 0');
+      const queued = waiting.query('SELECT 42 AS n');
+      expect(await long).toBe('57014');
+      expect((await queued).rows).toEqual([{ n: 42 }]);
+    } finally {
+      await single.close();
+    }
+  });
+});
