@@ -47,7 +47,7 @@ describe('a span is acknowledged only after it is committed', () => {
   it('keeps every acknowledged span across kill -9 and restart', async () => {
     const acknowledged = new Set<string>();
     for (let round = 0; round < 3; round++) {
-      running = await startCollectorProcess(['--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off']);
+      running = await startCollectorProcess(['--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0']);
       const url = `${running.http}/v1/traces`;
       let stop = false;
       const senders = Array.from({ length: 4 }, async (_, s) => {
@@ -78,7 +78,7 @@ describe('a span is acknowledged only after it is committed', () => {
   });
 
   it('exits 0 on SIGTERM after flushing, and the file opens afterwards', async () => {
-    running = await startCollectorProcess(['--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off']);
+    running = await startCollectorProcess(['--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0']);
     const { body } = batch(50, 'term');
     const res = await fetch(`${running.http}/v1/traces`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf' } });
     expect(res.status).toBe(200);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,7 +32,7 @@ describe('spyglass CLI', () => {
   const db = join(tmp.dir, 'demo.duckdb');
 
   it('demo --duration runs the instrumented demo API under simulated traffic, prints the riskiest identities, exits 0', async () => {
-    const r = await spyglass(['demo', '--duration', '12', '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0']);
+    const r = await spyglass(['demo', '--duration', '12', '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0', '--sql', '127.0.0.1:0']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Collector: OTLP\/HTTP http:\/\/127\.0\.0\.1:\d+/);
     expect(r.stdout).toMatch(/Demo API: {2}http:\/\/127\.0\.0\.1:\d+/);
@@ -66,13 +66,25 @@ describe('spyglass CLI', () => {
     expect(missing.stderr).toMatch(/no database at .*nope\.duckdb/);
   });
 
-  it('sql on a file a running collector holds says the file is locked and what to do', async () => {
+  it('sql goes through the running collector\'s SQL endpoint when the collector holds the file', async () => {
     const live = join(tmp.dir, 'live.duckdb');
-    const c = await startCollectorProcess(['--db', live, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off']);
+    const c = await startCollectorProcess(['--db', live, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0']);
     children.push(c);
-    const r = await spyglass(['sql', 'SELECT 1', '--db', live]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/SPY_ERR_DB_LOCKED: the database file is locked by another process/);
+    const sqlLine = c.logs.map((l) => JSON.parse(l)).find((r) => r.msg?.startsWith('SQL endpoint listening'));
+    const address = /@([\d.]+:\d+)\//.exec(sqlLine.address)![1];
+    // The generated password is printed once on stderr and saved next to the database, never logged.
+    const generated = /password "([^"]+)" \(generated; saved to (.*?\.sql-password)/.exec(c.stderr.join('\n'));
+    expect(generated).not.toBeNull();
+    expect(readFileSync(generated![2], 'utf8').trim()).toBe(generated![1]);
+    expect(c.logs.join('\n')).not.toContain(generated![1]);
+
+    const r = await spyglass(['sql', "SELECT 41 + 1 AS answer, count(*) AS events FROM events", '--db', live, '--sql', address, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ answer: 42, events: '0' });
+
+    const nothing = await spyglass(['sql', 'SELECT 1', '--db', live, '--sql', '127.0.0.1:1']);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/the database file is locked by another process.*nothing answers on its SQL endpoint 127\.0\.0\.1:1/);
     c.child.kill('SIGTERM');
     expect((await waitForExit(c.child)).code).toBe(0);
   });
@@ -93,6 +105,7 @@ describe('spyglass CLI', () => {
       SPYGLASS_OTLP_HTTP: '127.0.0.1:0',
       SPYGLASS_OTLP_GRPC: '127.0.0.1:0',
       SPYGLASS_TOKEN: 'env-token-abcdef',
+      SPYGLASS_SQL: '127.0.0.1:0',
     });
     children.push(c);
     expect((await fetch(`${c.http}/healthz`)).status).toBe(200);

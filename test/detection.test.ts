@@ -47,7 +47,7 @@ async function runSeed(seed: number): Promise<SeedReport> {
   try {
     const extensions = builtinExtensions();
     if (!extensions.some((e) => e.section === 'rules')) extensions.push(rulesExtension());
-    collector = await createCollector({ db: join(dir, 'd.duckdb'), receive: { http: '127.0.0.1:0', grpc: 'off' }, log: { level: 'silent' } }, { extensions });
+    collector = await createCollector({ db: join(dir, 'd.duckdb'), receive: { http: '127.0.0.1:0', grpc: 'off' }, sql: { listen: '127.0.0.1:0' }, log: { level: 'silent' } }, { extensions });
     demo = await startChildService(
       ['--import', '@spyglass/instrumentation/register', 'packages/demo-api/dist/start.js'],
       { OTEL_SERVICE_NAME: 'demo-api', OTEL_EXPORTER_OTLP_ENDPOINT: collector.addresses.http!, OTEL_BSP_SCHEDULE_DELAY: '250', PORT: '0', HOST: '127.0.0.1', SPYGLASS_TRUSTED_PROXIES: '127.0.0.1' },

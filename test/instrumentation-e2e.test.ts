@@ -46,7 +46,7 @@ const byAgent = (rows: Row[], agent: string) => {
 };
 
 beforeAll(async () => {
-  collector = await createCollector({ db: join(dir, 'events.duckdb'), receive: { http: '127.0.0.1:0', grpc: 'off' }, log: { level: 'silent' } });
+  collector = await createCollector({ db: join(dir, 'events.duckdb'), receive: { http: '127.0.0.1:0', grpc: 'off' }, sql: { listen: '127.0.0.1:0' }, log: { level: 'silent' } });
 
   // 1. The demo API (ESM) under --import, listening on IPv6 and IPv4, trusting only ::1 as a proxy.
   const demo = await startChildService(

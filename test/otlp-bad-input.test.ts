@@ -55,6 +55,7 @@ beforeAll(async () => {
   collector = await createCollector({
     db: join(tmp.dir, 'bad.duckdb'),
     receive: { http: '127.0.0.1:0', grpc: '127.0.0.1:0', token: TOKEN, maxBodyBytes: 1024 * 1024 },
+    sql: { listen: '127.0.0.1:0' },
     log: { level: 'silent' },
   });
   const res = await post(JSON.stringify(validRequest('/seed')), { 'content-type': 'application/json' });

@@ -14,6 +14,7 @@ beforeAll(async () => {
   collector = await createCollector({
     db: join(tmp.dir, 'events.duckdb'),
     receive: { http: '127.0.0.1:0', grpc: '127.0.0.1:0' },
+    sql: { listen: '127.0.0.1:0' },
     log: { level: 'silent' },
   });
 });

@@ -52,7 +52,7 @@ async function endToEnd(dir: string, enrichment: 'on' | 'off', bodies: Uint8Arra
   const db = join(dir, `e2e-${enrichment}.duckdb`);
   const config = join(dir, `e2e-${enrichment}.yaml`);
   writeFileSync(config, `enrichment:\n  enabled: ${enrichment === 'on'}\n`);
-  const args = [BIN, 'collector', '--config', config, '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--log-level', 'info'];
+  const args = [BIN, 'collector', '--config', config, '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0', '--log-level', 'info'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const address = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {

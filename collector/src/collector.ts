@@ -112,6 +112,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
     }
     for (const h of handles) await h.afterListen?.();
     accepting = true;
+    logger.info({ db: cfg.db, ...addresses }, 'collector ready');
 
     const conn = readConn;
     return {

@@ -9,39 +9,42 @@ export interface RunningCollector {
   child: ChildProcess;
   http: string;
   grpc?: string;
+  /** stdout: the pino log, one JSON record a line. */
   logs: string[];
+  stderr: string[];
 }
 
-/** Starts `spyglass collector` as a child process and resolves once it logged its OTLP/HTTP address. */
+/** Starts `spyglass collector` as a child process and resolves once it logged that it is ready. */
 export function startCollectorProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCollector> {
   const child = spawn(process.execPath, [SPYGLASS_BIN, 'collector', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
+  const stderr: string[] = [];
   return new Promise((resolve, reject) => {
     let http: string | undefined;
     let grpc: string | undefined;
-    const timer = setTimeout(() => reject(new Error(`collector did not start:\n${logs.join('\n')}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`collector did not start:\n${[...logs, ...stderr].join('\n')}`)), 20_000);
     const onLine = (line: string) => {
       logs.push(line);
       try {
         const rec = JSON.parse(line) as { msg?: string; address?: string };
         if (rec.msg?.startsWith('OTLP/HTTP listening')) http = rec.address;
         if (rec.msg?.startsWith('OTLP/gRPC listening')) grpc = rec.address;
-        if (http && (grpc || args.includes('off'))) {
+        if (rec.msg === 'collector ready' && http) {
           clearTimeout(timer);
-          resolve({ child, http, grpc, logs });
+          resolve({ child, http, grpc, logs, stderr });
         }
       } catch {
         // not a log record
       }
     };
     createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', (l) => logs.push(l));
+    createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`collector exited with ${code}:\n${logs.join('\n')}`));
+      reject(new Error(`collector exited with ${code}:\n${[...logs, ...stderr].join('\n')}`));
     });
   });
 }

@@ -12,6 +12,7 @@ export interface CollectorFlags {
   otlpGrpc?: string;
   token?: string;
   logLevel?: string;
+  sql?: string;
 }
 
 /** defaults ← --config file ← SPYGLASS_* env ← flags. */
@@ -24,6 +25,7 @@ export function configFromFlags(flags: CollectorFlags, env: NodeJS.ProcessEnv = 
   if (flags.token) receive.token = flags.token;
   if (Object.keys(receive).length) overrides.receive = receive;
   if (flags.logLevel) overrides.log = { level: flags.logLevel as never };
+  if (flags.sql) overrides.sql = { listen: flags.sql };
   return loadConfig({ file: flags.config ?? env.SPYGLASS_CONFIG, env, overrides }) as PartialCollectorConfig;
 }
 
@@ -34,6 +36,7 @@ export function addCollectorOptions(cmd: Command): Command {
     .option('--otlp-http <host:port>', 'OTLP/HTTP listen address or "off" (env SPYGLASS_OTLP_HTTP, default 127.0.0.1:4318)')
     .option('--otlp-grpc <host:port>', 'OTLP/gRPC listen address or "off" (env SPYGLASS_OTLP_GRPC, default 127.0.0.1:4317)')
     .option('--token <token>', 'require "Authorization: Bearer <token>" on OTLP requests (env SPYGLASS_TOKEN)')
+    .option('--sql <host:port>', 'SQL endpoint (PostgreSQL wire) listen address or "off" (env SPYGLASS_SQL, default 127.0.0.1:5433)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env SPYGLASS_LOG_LEVEL)');
 }
 

@@ -3,7 +3,8 @@
  * DuckDB instance down (no file access outside the database, configuration frozen) and opens the listener.
  */
 import type { CollectorExtension } from '../../extension.js';
-import { generatePassword, validateSqlConfig, type SqlConfig } from './config.js';
+import { validateSqlConfig, type SqlConfig } from './config.js';
+import { readOrCreateSqlPassword } from './password-file.js';
 import { lockDownInstance } from './sandbox.js';
 import { createPgServer, type PgServer } from './server.js';
 
@@ -22,8 +23,17 @@ export function sqlEndpointExtension(options: SqlExtensionOptions = {}): Collect
       let sql = validateSqlConfig((config as unknown as { sql?: unknown }).sql);
       if (sql.listen === 'off') return {};
       if (!sql.password) {
-        sql = { ...sql, password: generatePassword() };
-        logger.warn({ user: sql.user, password: sql.password }, 'sql endpoint: no password configured (SPYGLASS_SQL_PASSWORD); generated one');
+        // No password configured: use the one generated for this database at its first start (never logged).
+        const saved = readOrCreateSqlPassword(config.db);
+        sql = { ...sql, password: saved.password };
+        if (saved.created) {
+          process.stderr.write(
+            `spyglass: SQL endpoint user "${sql.user}", password "${saved.password}" (generated; saved to ${saved.file}; ` +
+              'set SPYGLASS_SQL_PASSWORD to choose your own)\n',
+          );
+        } else {
+          logger.info({ passwordFile: saved.file }, 'sql endpoint: using the generated password saved next to the database');
+        }
       }
       let server: PgServer | null = null;
       const log = logger.child({ stage: 'sql' });

@@ -4,3 +4,4 @@ export { DEFAULT_SQL_CONFIG, validateSqlConfig, generatePassword, parseListen, t
 export { lockDownInstance, type LockDownOptions } from './sandbox.js';
 export { runSqlOverWire, type WireTarget, type WireResult } from './client.js';
 export { sqlEndpointExtension, type SqlExtensionOptions } from './extension.js';
+export { readSqlPassword, readOrCreateSqlPassword, sqlPasswordFile } from './password-file.js';
