@@ -37,6 +37,8 @@ export interface RuleEngineStats {
   flushes: number;
   hitsWritten: number;
   errors: number;
+  /** Longest flush (ms) since start. */
+  flushMsMax: number;
 }
 
 export interface RuleEngine {
@@ -66,6 +68,10 @@ interface Compiled {
 }
 
 const EVICT_EVERY_FLUSHES = 10;
+/** Identity counters (events, last_seen) are written every this many timer flushes; scores every flush. */
+const COUNTERS_EVERY = 2;
+/** At most this many identities' counters per timer flush; the rest wait for the next one. */
+const MAX_COUNTER_ROWS = 5000;
 const MAX_WINDOW_KEYS_PER_RULE = 100_000;
 
 export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps): Promise<RuleEngine> {
@@ -83,7 +89,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   let streaming: StreamingRule[] = [];
   let sqlRules: RuleDefinition[] = [];
   const sqlLastRunMs = new Map<string, number>();
-  const stats: RuleEngineStats = { rules: 0, identities: 0, windowKeys: 0, flushes: 0, hitsWritten: 0, errors: 0 };
+  const stats: RuleEngineStats = { rules: 0, identities: 0, windowKeys: 0, flushes: 0, hitsWritten: 0, errors: 0, flushMsMax: 0 };
 
   const scoring = (): ScoringRules => ({
     weightOf: (id) => effective.active.get(id)?.weight,
@@ -137,16 +143,25 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   let flushChain: Promise<void> = Promise.resolve();
   let closed = false;
 
-  async function doFlush(): Promise<void> {
-    const { rows, hits, changes } = tracker.drain();
+  async function doFlush(all: boolean, maxCounterRows = Infinity): Promise<void> {
+    const started = performance.now();
+    const weightOf = (id: string) => effective.active.get(id)?.weight;
+    // Score changes first, in their own small transaction, so a big counter write never delays a flag.
+    const urgent = tracker.drain(false);
+    const counters = all ? tracker.drain(true, maxCounterRows) : null;
     try {
-      await writeRuleResults(conn, hits, rows, changes, (id) => effective.active.get(id)?.weight);
-      stats.hitsWritten += hits.length;
+      await writeRuleResults(conn, urgent.hits, urgent.rows, urgent.changes, weightOf);
+      stats.hitsWritten += urgent.hits.length;
+      if (counters) {
+        await writeRuleResults(conn, counters.hits, counters.rows, counters.changes, weightOf);
+        stats.hitsWritten += counters.hits.length;
+      }
     } catch (err) {
       stats.errors++;
-      log.error({ err, hits: hits.length, identities: rows.length }, 'writing rule results failed');
+      log.error({ err, hits: urgent.hits.length, identities: urgent.rows.length + (counters?.rows.length ?? 0) }, 'writing rule results failed');
     }
     stats.flushes++;
+    stats.flushMsMax = Math.max(stats.flushMsMax, Math.round(performance.now() - started));
     if (stats.flushes % EVICT_EVERY_FLUSHES === 0) {
       let keys = 0;
       for (const r of streaming) keys += r.evict(tracker.nowUs, MAX_WINDOW_KEYS_PER_RULE);
@@ -156,9 +171,21 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
     stats.identities = tracker.size;
   }
 
+  /** Writes everything pending, counters included. */
   function flush(): Promise<void> {
-    flushChain = flushChain.then(doFlush);
+    flushChain = flushChain.then(() => doFlush(true));
     return flushChain;
+  }
+
+  // Timer flushes write score changes every tick and counters every COUNTERS_EVERY ticks; a tick that finds the
+  // previous flush still running is skipped rather than queued.
+  let ticks = 0;
+  let flushing = false;
+  function flushTick(): void {
+    if (flushing || closed) return;
+    flushing = true;
+    const all = ++ticks % COUNTERS_EVERY === 0;
+    flushChain = flushChain.then(() => doFlush(all, MAX_COUNTER_ROWS)).finally(() => (flushing = false));
   }
 
   async function runSqlRules(onlyDue = false): Promise<void> {
@@ -227,7 +254,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
 
   const timers: NodeJS.Timeout[] = [];
   if (deps.timers !== false) {
-    timers.push(setInterval(() => void flush(), flushMs));
+    timers.push(setInterval(flushTick, flushMs));
     timers.push(setInterval(() => void runSqlRules(true), 1000));
     for (const t of timers) t.unref();
   }

@@ -41,6 +41,7 @@ const NO_CONTEXT: ViewContext = { isIpBlocked: () => false };
 
 /** One event as predicates see it; derived values are computed on first use and cached. */
 export class SecurityEventView implements EventView {
+  private lowered?: Map<string, string | null>;
   private url?: string | null;
   private urlDecoded?: string | null;
   private queryDecoded?: string | null;
@@ -49,6 +50,18 @@ export class SecurityEventView implements EventView {
     readonly event: SecurityEvent,
     private readonly ctx: ViewContext = NO_CONTEXT,
   ) {}
+
+  /** The field as a lower-case string (cached: several rules compare the same field). */
+  lower(field: string): string | null {
+    this.lowered ??= new Map();
+    let v = this.lowered.get(field);
+    if (v === undefined) {
+      const raw = this.get(field);
+      v = raw === null ? null : String(raw).toLowerCase();
+      this.lowered.set(field, v);
+    }
+    return v;
+  }
 
   get(field: string): string | number | boolean | null {
     const e = this.event;

@@ -1,4 +1,5 @@
 import type { CollectorExtension } from '../extension.js';
+import { createBearerCheck } from '../receive/auth.js';
 import type { RulesConfig } from './config.js';
 import { validateRulesConfig } from './config.js';
 import { createRuleEngine } from './engine.js';
@@ -22,11 +23,12 @@ export function rulesExtension(): CollectorExtension {
       const stateFile = defaultStateFile(ctx.config.db, config.stateFile);
       const engine = await createRuleEngine(config, { instance: ctx.instance, logger: ctx.logger, stateFile });
       const token = ctx.config.receive.token;
+      const authorized = createBearerCheck(token);
       await ctx.http.register(
         async (scope) => {
           if (token) {
             scope.addHook('onRequest', async (req, reply) => {
-              if (req.headers.authorization !== `Bearer ${token}`) {
+              if (!authorized(req.headers.authorization)) {
                 await reply.code(401).send({ error: 'unauthorized', message: 'missing or wrong bearer token' });
               }
             });

@@ -22,7 +22,10 @@ export interface IdentityState {
   risk: number;
   status: IdentityStatus;
   flaggedUs: number | null;
+  /** Counters changed since the last write. */
   dirty: boolean;
+  /** Matches or decision changed since the last write: the score must be written at the next flush. */
+  urgent: boolean;
 }
 
 export interface IdentityRow {
@@ -65,6 +68,7 @@ export class IdentityTracker {
   private readonly decisions = new Map<string, AnalystDecision>();
   private readonly blockedIps = new Set<string>();
   private readonly dirty = new Set<IdentityState>();
+  private readonly urgent = new Set<IdentityState>();
   private pendingHits: RuleHit[] = [];
   private pendingChanges: ScoreChange[] = [];
   nowUs = 0;
@@ -77,13 +81,13 @@ export class IdentityTracker {
 
   setRules(rules: ScoringRules): void {
     this.rules = rules;
-    for (const s of this.identities.values()) this.markDirty(s);
+    for (const s of this.identities.values()) if (s.matches.size > 0 || s.status !== 'ok') this.markUrgent(s);
   }
 
   private state(identity: string, kind: string, t: number): IdentityState {
     let s = this.identities.get(identity);
     if (!s) {
-      s = { identity, kind, firstUs: t, lastUs: t, newEvents: 0, matches: new Map(), ips: [], risk: 0, status: 'ok', flaggedUs: null, dirty: true };
+      s = { identity, kind, firstUs: t, lastUs: t, newEvents: 0, matches: new Map(), ips: [], risk: 0, status: 'ok', flaggedUs: null, dirty: true, urgent: false };
       this.identities.set(identity, s);
       this.dirty.add(s);
     }
@@ -111,13 +115,13 @@ export class IdentityTracker {
     if (!r) {
       r = { lastHitUs: m.timeUs, lastWrittenUs: -Infinity };
       s.matches.set(m.ruleId, r);
+      this.markUrgent(s);
     }
     r.lastHitUs = Math.max(r.lastHitUs, m.timeUs);
     if (m.timeUs - r.lastWrittenUs >= this.rules.cooldownUs(m.ruleId)) {
       r.lastWrittenUs = m.timeUs;
-      this.pendingHits.push({ timeUs: m.timeUs, identity: m.identity, identityKind: s.kind, ruleId: m.ruleId, evidence: m.evidence });
+      this.pendingHits.push({ timeUs: m.timeUs, identity: m.identity, identityKind: s.kind, ruleId: m.ruleId, evidence: typeof m.evidence === 'function' ? m.evidence() : m.evidence });
     }
-    this.markDirty(s);
   }
 
   /** Restores matches from stored hits (after a restart). */
@@ -125,6 +129,7 @@ export class IdentityTracker {
     const s = this.state(identity, kind, lastHitUs);
     s.newEvents = 0;
     s.matches.set(ruleId, { lastHitUs, lastWrittenUs: lastHitUs });
+    this.markUrgent(s);
   }
 
   setDecision(identity: string, decision: AnalystDecision | null): void {
@@ -133,7 +138,7 @@ export class IdentityTracker {
     const s = this.identities.get(identity);
     if (s) {
       if (decision === 'blocked') this.blockIps(s.ips);
-      this.markDirty(s);
+      this.markUrgent(s);
     }
   }
 
@@ -168,10 +173,13 @@ export class IdentityTracker {
     s.status = status;
   }
 
-  /** Rows for identities changed since the last call, the hit rows and score changes; resets the pending sets. */
-  drain(): { rows: IdentityRow[]; hits: RuleHit[]; changes: ScoreChange[] } {
+  /**
+   * Rows to write: identities whose score inputs changed (new or expired matches, decisions) always; with `all`,
+   * also up to `maxCounterRows` of those whose counters changed (the rest stay pending, oldest first). Returns the pending hit rows and score changes too, and resets what it returns.
+   */
+  drain(all: boolean, maxCounterRows = Infinity): { rows: IdentityRow[]; hits: RuleHit[]; changes: ScoreChange[] } {
     const rows: IdentityRow[] = [];
-    for (const s of this.dirty) {
+    const take = (s: IdentityState) => {
       this.rescore(s);
       rows.push({
         identity: s.identity,
@@ -188,8 +196,18 @@ export class IdentityTracker {
       });
       s.newEvents = 0;
       s.dirty = false;
+      s.urgent = false;
+    };
+    for (const s of this.urgent) take(s);
+    this.urgent.clear();
+    if (all) {
+      let budget = maxCounterRows;
+      for (const s of this.dirty) {
+        if (budget-- <= 0) break;
+        this.dirty.delete(s);
+        if (s.dirty) take(s);
+      }
     }
-    this.dirty.clear();
     const hits = this.pendingHits;
     const changes = this.pendingChanges;
     this.pendingHits = [];
@@ -203,6 +221,13 @@ export class IdentityTracker {
     this.dirty.add(s);
   }
 
+  private markUrgent(s: IdentityState): void {
+    this.markDirty(s);
+    if (s.urgent) return;
+    s.urgent = true;
+    this.urgent.add(s);
+  }
+
   /**
    * Drops identities idle longer than the match TTL, then the least recently created beyond the cap; identities
    * whose matches have expired are rescored on the next drain.
@@ -212,7 +237,7 @@ export class IdentityTracker {
     for (const [k, s] of this.identities) {
       if (s.dirty) continue;
       if (s.lastUs < idleBefore && s.matches.size === 0) this.identities.delete(k);
-      else for (const r of s.matches.values()) if (r.lastHitUs < idleBefore) { this.markDirty(s); break; }
+      else for (const r of s.matches.values()) if (r.lastHitUs < idleBefore) { this.markUrgent(s); break; }
     }
     if (this.identities.size > this.maxIdentities) {
       let extra = this.identities.size - this.maxIdentities;

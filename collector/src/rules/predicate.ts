@@ -3,7 +3,13 @@ import type { EventView, FilterSpec } from './rule-types.js';
 
 export type Predicate = (view: EventView) => boolean;
 type Value = string | number | boolean | null;
-type Test = (v: Value) => boolean;
+type Test = ((v: Value) => boolean) & { lowered?: boolean };
+
+function onLower(fn: (s: string) => boolean): Test {
+  const t: Test = (v) => v !== null && fn(v as string);
+  t.lowered = true;
+  return t;
+}
 
 /** Named pattern lists (rules/lists/<name>.txt), lower-cased. */
 export type PatternLists = ReadonlyMap<string, readonly string[]>;
@@ -13,11 +19,6 @@ const LIST_OPS = new Set(['contains_list', 'starts_with_list', 'ends_with_list',
 const OPS = new Set([
   'eq', 'ne', 'in', 'not_in', 'contains', 'starts_with', 'ends_with', 'matches', 'exists', 'gt', 'gte', 'lt', 'lte', ...LIST_OPS,
 ]);
-
-function lower(v: Value): string | null {
-  if (v === null) return null;
-  return String(v).toLowerCase();
-}
 
 function equalsTest(expected: unknown, where: string): Test {
   if (typeof expected === 'string') {
@@ -73,18 +74,18 @@ function compileOp(op: string, arg: unknown, lists: PatternLists, where: string)
     case 'ne': { const t = equalsTest(arg, w); return (v) => v !== null && !t(v); }
     case 'in': { const ts = listOf(arg, w).map((a, i) => equalsTest(a, `${w}[${i}]`)); return (v) => ts.some((t) => t(v)); }
     case 'not_in': { const ts = listOf(arg, w).map((a, i) => equalsTest(a, `${w}[${i}]`)); return (v) => v !== null && !ts.some((t) => t(v)); }
-    case 'contains': { const ss = strings(arg, w); return (v) => { const s = lower(v); return s !== null && ss.some((x) => s.includes(x)); }; }
-    case 'starts_with': { const ss = strings(arg, w); return (v) => { const s = lower(v); return s !== null && ss.some((x) => s.startsWith(x)); }; }
-    case 'ends_with': { const ss = strings(arg, w); return (v) => { const s = lower(v); return s !== null && ss.some((x) => s.endsWith(x)); }; }
+    case 'contains': { const ss = strings(arg, w); return onLower((s) => ss.some((x) => s.includes(x))); }
+    case 'starts_with': { const ss = strings(arg, w); return onLower((s) => ss.some((x) => s.startsWith(x))); }
+    case 'ends_with': { const ss = strings(arg, w); return onLower((s) => ss.some((x) => s.endsWith(x))); }
     case 'matches': {
       if (typeof arg !== 'string') throw new Error(`${w} must be a regular expression string`);
       const re = regex(arg, w);
       return (v) => v !== null && re.test(String(v));
     }
-    case 'contains_list': { const ss = list(lists, arg, w); return (v) => { const s = lower(v); return s !== null && ss.some((x) => s.includes(x)); }; }
-    case 'starts_with_list': { const ss = list(lists, arg, w); return (v) => { const s = lower(v); return s !== null && ss.some((x) => s.startsWith(x)); }; }
-    case 'ends_with_list': { const ss = list(lists, arg, w); return (v) => { const s = lower(v); return s !== null && ss.some((x) => s.endsWith(x)); }; }
-    case 'in_list': { const set = new Set(list(lists, arg, w)); return (v) => { const s = lower(v); return s !== null && set.has(s); }; }
+    case 'contains_list': { const ss = list(lists, arg, w); return onLower((s) => ss.some((x) => s.includes(x))); }
+    case 'starts_with_list': { const ss = list(lists, arg, w); return onLower((s) => ss.some((x) => s.startsWith(x))); }
+    case 'ends_with_list': { const ss = list(lists, arg, w); return onLower((s) => ss.some((x) => s.endsWith(x))); }
+    case 'in_list': { const set = new Set(list(lists, arg, w)); return onLower((s) => set.has(s)); }
     case 'matches_list': {
       const res = list(lists, arg, w).map((p, i) => regex(p, `${w} line ${i + 1}`));
       return (v) => v !== null && res.some((re) => re.test(String(v)));
@@ -110,8 +111,12 @@ function compileField(field: string, spec: unknown, lists: PatternLists, where: 
     const entries = Object.entries(spec as Record<string, unknown>);
     if (entries.length === 0) throw new Error(`${where} has no operator`);
     const tests = entries.map(([op, arg]) => compileOp(op, arg, lists, where));
-    test = tests.length === 1 ? tests[0] : (v) => tests.every((t) => t(v));
+    if (tests.length > 1) {
+      return (view) => tests.every((t) => t(t.lowered ? view.lower(field) : view.get(field)));
+    }
+    test = tests[0];
   } else test = equalsTest(spec, where);
+  if (test.lowered) return (view) => test(view.lower(field));
   return (view) => test(view.get(field));
 }
 

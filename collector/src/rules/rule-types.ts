@@ -55,6 +55,8 @@ export interface RuleDefinition {
 export interface EventView {
   readonly event: SecurityEvent;
   get(field: string): string | number | boolean | null;
+  /** The field lower-cased, or null. */
+  lower(field: string): string | null;
 }
 
 export interface RuleHit {

@@ -4,14 +4,29 @@ import type { IdentityRow, ScoreChange } from './identity-tracker.js';
 import type { RuleHit } from './rule-types.js';
 import type { WeightClass } from './weights.js';
 
-const ROWS_PER_STATEMENT = 200;
-const IDENTITY_PARAMS = 11;
+const STAGE = 'temp.main.rule_identities_stage';
 
 function ts(us: number): DuckDBTimestampTZValue {
   return new DuckDBTimestampTZValue(BigInt(Math.round(us)));
 }
 
-const UPSERT_TAIL = `ON CONFLICT (identity) DO UPDATE SET
+const stagedConnections = new WeakSet<DuckDBConnection>();
+
+/** A per-connection temp table the identity rows are appended to before one set-based upsert. */
+async function ensureStage(conn: DuckDBConnection): Promise<void> {
+  if (stagedConnections.has(conn)) return;
+  await conn.run(`CREATE TEMP TABLE IF NOT EXISTS rule_identities_stage (
+    identity VARCHAR, identity_kind VARCHAR, first_us BIGINT, last_us BIGINT, new_events BIGINT, risk INTEGER,
+    trust INTEGER, status VARCHAR, decision VARCHAR, matched VARCHAR, flagged_us BIGINT)`);
+  stagedConnections.add(conn);
+}
+
+const UPSERT = `INSERT INTO identities
+  SELECT identity, identity_kind, make_timestamptz(first_us), make_timestamptz(last_us), new_events, risk, trust, status,
+         decision, CASE WHEN matched = '' THEN []::VARCHAR[] ELSE string_split(matched, ',') END,
+         CASE WHEN flagged_us IS NULL THEN NULL ELSE make_timestamptz(flagged_us) END, now()
+  FROM ${STAGE}
+  ON CONFLICT (identity) DO UPDATE SET
   identity_kind = excluded.identity_kind,
   first_seen = least(identities.first_seen, excluded.first_seen),
   last_seen = greatest(identities.last_seen, excluded.last_seen),
@@ -20,20 +35,7 @@ const UPSERT_TAIL = `ON CONFLICT (identity) DO UPDATE SET
   decision = excluded.decision, matched_rules = excluded.matched_rules,
   flagged_at = coalesce(identities.flagged_at, excluded.flagged_at), updated_at = excluded.updated_at`;
 
-function upsertSql(rows: number): string {
-  const values: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    const p = (n: number) => `$${i * IDENTITY_PARAMS + n}`;
-    values.push(
-      `(${p(1)}, ${p(2)}, make_timestamptz(${p(3)}::BIGINT), make_timestamptz(${p(4)}::BIGINT), ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ` +
-        `CASE WHEN ${p(10)} = '' THEN []::VARCHAR[] ELSE string_split(${p(10)}, ',') END, ` +
-        `CASE WHEN ${p(11)} < 0 THEN NULL ELSE make_timestamptz(${p(11)}::BIGINT) END, now())`,
-    );
-  }
-  return `INSERT INTO identities VALUES ${values.join(', ')} ${UPSERT_TAIL}`;
-}
-
-/** Writes hits (appender), score changes (appender) and identity rows (batched upserts) in one transaction. */
+/** Writes hits and score changes (appenders) and identity rows (appended to a temp stage, then one upsert) in one transaction. */
 export async function writeRuleResults(
   conn: DuckDBConnection,
   hits: readonly RuleHit[],
@@ -70,16 +72,29 @@ export async function writeRuleResults(
       app.flushSync();
       app.closeSync();
     }
-    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-      const params: (string | number | null)[] = [];
-      for (const r of chunk) {
-        params.push(
-          r.identity, r.kind, Math.round(r.firstUs), Math.round(r.lastUs), r.newEvents, r.risk, r.trust, r.status, r.decision,
-          r.matched.join(','), r.flaggedUs === null ? -1 : Math.round(r.flaggedUs),
-        );
+    if (rows.length > 0) {
+      await ensureStage(conn);
+      const app = await conn.createAppender('rule_identities_stage', 'main', 'temp');
+      for (const r of rows) {
+        app.appendVarchar(r.identity);
+        app.appendVarchar(r.kind);
+        app.appendBigInt(BigInt(Math.round(r.firstUs)));
+        app.appendBigInt(BigInt(Math.round(r.lastUs)));
+        app.appendBigInt(BigInt(r.newEvents));
+        app.appendInteger(r.risk);
+        app.appendInteger(r.trust);
+        app.appendVarchar(r.status);
+        if (r.decision === null) app.appendNull();
+        else app.appendVarchar(r.decision);
+        app.appendVarchar(r.matched.join(','));
+        if (r.flaggedUs === null) app.appendNull();
+        else app.appendBigInt(BigInt(Math.round(r.flaggedUs)));
+        app.endRow();
       }
-      await conn.run(upsertSql(chunk.length), params);
+      app.flushSync();
+      app.closeSync();
+      await conn.run(UPSERT);
+      await conn.run(`DELETE FROM ${STAGE}`);
     }
     await conn.run('COMMIT');
   } catch (err) {

@@ -40,8 +40,10 @@ describe('engine.ts createRuleEngine()', () => {
     expect(Number(row.risk_score)).toBeGreaterThanOrEqual(67);
     expect(Number(row.trust_score)).toBe(Math.max(0, 99 - Number(row.risk_score)));
     expect(Number(row.events)).toBe(2);
-    const [alice] = await db.rows(`SELECT status, risk_score FROM identities WHERE identity = 'alice'`);
-    expect(alice.status).toBe('ok');
+    // Identities without score changes are written with the counters, every second timer flush.
+    await waitFor(async () => (await db.rows(`SELECT 1 FROM identities WHERE identity = 'alice'`)).length === 1, 5000, 'counters of alice');
+    const [alice] = await db.rows(`SELECT status, risk_score, events FROM identities WHERE identity = 'alice'`);
+    expect(alice).toEqual({ status: 'ok', risk_score: 0, events: '5' });
     const hits = await db.rows(`SELECT rule_id, evidence FROM rule_hits WHERE identity = '203.0.113.*' AND rule_id = 'b06-vulnerable-url'`);
     expect(hits).toHaveLength(1);
     expect(JSON.parse(String(hits[0].evidence)).path).toBe('/.env');

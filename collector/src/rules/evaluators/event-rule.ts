@@ -22,7 +22,7 @@ export class EventRule implements StreamingRule {
       identity: e.identity,
       identityKind: e.identityKind,
       timeUs: e.timeUs,
-      evidence: JSON.stringify({ method: e.httpMethod, path: e.urlPath, query: e.urlQuery, status: e.statusCode, ua: e.userAgent, ip: e.ip }),
+      evidence: () => JSON.stringify({ method: e.httpMethod, path: e.urlPath, query: e.urlQuery, status: e.statusCode, ua: e.userAgent, ip: e.ip }),
     });
   }
 

@@ -6,7 +6,8 @@ export interface Match {
   identity: string;
   identityKind: string;
   timeUs: number;
-  evidence: string;
+  /** JSON text, or a function building it (only called when a hit row is written). */
+  evidence: string | (() => string);
 }
 
 export type Emit = (m: Match) => void;

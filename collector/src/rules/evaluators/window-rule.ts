@@ -64,7 +64,7 @@ export class WindowRule implements StreamingRule {
     if (isMatch) this.record(g, view, since);
     const evidence = this.check(g, since);
     if (evidence === null) return;
-    const ev = JSON.stringify({ ...evidence, window_s: this.def.windowSeconds, group: this.perIdentity ? undefined : `${this.def.groupBy}=${key}`, last_path: e.urlPath });
+    const ev = () => JSON.stringify({ ...evidence, window_s: this.def.windowSeconds, group: this.perIdentity ? undefined : `${this.def.groupBy}=${key}`, last_path: e.urlPath });
     if (!g.members) {
       emit({ ruleId: this.id, identity: e.identity, identityKind: e.identityKind, timeUs: t, evidence: ev });
       return;
@@ -90,7 +90,7 @@ export class WindowRule implements StreamingRule {
     if (cond.count !== undefined) pushCapped(g.times, t, cond.count);
     if (g.distinct && cond.distinct) {
       const dv = view.get(cond.distinct);
-      if (dv !== null && dv !== '') touchDistinct(g.distinct, String(dv), t, since, cond.distinctCount ?? 1);
+      if (dv !== null && dv !== '') touchDistinct(g.distinct, String(dv), t, cond.distinctCount ?? 1);
     }
     if (g.members) {
       let m = g.members.get(e.identity);
@@ -128,6 +128,7 @@ export class WindowRule implements StreamingRule {
       out.count = n;
     }
     if (g.distinct && cond.distinctCount !== undefined) {
+      if (g.distinct.size < cond.distinctCount) return null; // cheap exit: not enough values at all
       const n = countDistinctSince(g.distinct, since);
       if (n < cond.distinctCount) return null;
       out[`distinct_${cond.distinct}`] = n;

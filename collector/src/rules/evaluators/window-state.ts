@@ -29,14 +29,14 @@ export function countSince(times: readonly number[], sinceUs: number): number {
   return n;
 }
 
-/** Records a distinct value, moving it to the newest end; evicts values older than the window and over the cap. */
-export function touchDistinct(map: Map<string, number>, value: string, t: number, sinceUs: number, cap: number): void {
-  map.delete(value);
+/**
+ * Records a distinct value with its latest time; beyond the cap the earliest-inserted value is dropped. Values older
+ * than the window stay until then (countDistinctSince ignores them; evict() drops idle keys): O(1) per event.
+ */
+export function touchDistinct(map: Map<string, number>, value: string, t: number, cap: number): void {
+  const size = map.size;
   map.set(value, t);
-  for (const [k, seen] of map) {
-    if (map.size <= cap && seen > sinceUs) break;
-    map.delete(k);
-  }
+  if (map.size > size && map.size > cap) map.delete(map.keys().next().value as string);
 }
 
 export function countDistinctSince(map: Map<string, number>, sinceUs: number): number {
