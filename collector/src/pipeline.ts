@@ -12,6 +12,7 @@ import { EventWriter } from './store/event-writer.js';
 import { IngestQueue } from './store/ingest-queue.js';
 import type { Migration } from './store/migrate.js';
 import { migrate } from './store/migrate.js';
+import { RecentSpans, spanKey } from './store/recent-spans.js';
 import { MIGRATIONS as STORE_MIGRATIONS } from './store/migrations.js';
 
 /** A stage between mapping and storage that fills fields in place (enrichment). Synchronous and cheap. */
@@ -31,6 +32,8 @@ export interface PipelineStats {
   spansReceived: number;
   spansIgnored: number;
   spansRejected: number;
+  /** Spans already stored (an exporter re-sent a batch whose answer it never got); acknowledged, not stored again. */
+  spansDuplicate: number;
 }
 
 export interface Pipeline {
@@ -71,7 +74,10 @@ export async function createPipeline(deps: {
   const classifier = buildClassifier(config);
   const processors = deps.processors ?? [];
   const consumers = deps.consumers ?? [];
-  const stats: PipelineStats = { requests: 0, spansReceived: 0, spansIgnored: 0, spansRejected: 0 };
+  const stats: PipelineStats = { requests: 0, spansReceived: 0, spansIgnored: 0, spansRejected: 0, spansDuplicate: 0 };
+  const recent = new RecentSpans(config.store.dedupeSpans);
+  const reloaded = await recent.loadFrom(deps.writeConnections[0]);
+  if (reloaded) logger.debug({ spans: reloaded }, 'recent span ids reloaded for duplicate detection');
 
   const writers = await Promise.all(deps.writeConnections.map((c) => EventWriter.create(c)));
   const queue = new IngestQueue(writers, config.store, logger, (batch) => {
@@ -88,8 +94,20 @@ export async function createPipeline(deps: {
     const mapped = mapSpansToEvents(request, classifier);
     stats.spansIgnored += mapped.ignored;
     stats.spansRejected += mapped.rejected;
-    for (const p of processors) p.process(mapped.events);
-    await queue.submit(mapped.events);
+    const fresh = mapped.events.filter((e) => {
+      const key = spanKey(e.traceId, e.spanId);
+      if (recent.has(key)) return false;
+      recent.add(key);
+      return true;
+    });
+    stats.spansDuplicate += mapped.events.length - fresh.length;
+    for (const p of processors) p.process(fresh);
+    try {
+      await queue.submit(fresh);
+    } catch (err) {
+      for (const e of fresh) recent.delete(spanKey(e.traceId, e.spanId)); // not stored: a retry must get through
+      throw err;
+    }
     const result: ExportResult = { accepted: mapped.events.length, ignored: mapped.ignored, rejected: mapped.rejected };
     if (mapped.rejected > 0) {
       result.message = `${mapped.rejected} span(s) rejected: ${mapped.rejectReasons.join('; ')}${mapped.rejected > mapped.rejectReasons.length ? '; …' : ''}`;

@@ -15,6 +15,7 @@ export function createDefaultConfig(): CollectorConfig {
       maxQueuedEvents: 200_000,
       maxBatchEvents: 50_000,
       writers: 2,
+      dedupeSpans: 500_000,
     },
     events: {
       routeRules: [],

@@ -28,6 +28,8 @@ export interface StoreConfig {
   maxBatchEvents: number;
   /** Transactions in flight at once: one batch is appended while another commits. */
   writers: number;
+  /** Recent spans remembered (also across restarts) so a re-sent batch is not stored twice; 0 turns it off. */
+  dedupeSpans: number;
 }
 
 export interface EventsConfig {

@@ -47,7 +47,10 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   }
   positiveInt(r.maxBodyBytes, 'receive.maxBodyBytes', problems);
 
-  checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers'], 'store.', problems);
+  checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans'], 'store.', problems);
+  if (!Number.isInteger(config.store.dedupeSpans) || config.store.dedupeSpans < 0) {
+    problems.push(`store.dedupeSpans: must be a whole number, 0 to turn duplicate detection off (got ${JSON.stringify(config.store.dedupeSpans)})`);
+  }
   if (!Number.isInteger(config.store.writers) || config.store.writers < 1 || config.store.writers > 16) {
     problems.push(`store.writers: must be an integer from 1 to 16 (got ${JSON.stringify(config.store.writers)})`);
   }

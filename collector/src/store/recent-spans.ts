@@ -1,0 +1,58 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+const TWO_52 = 2 ** 52;
+
+/**
+ * A 52-bit key for (trace id, span id): span ids are random, so 13 hex digits of each, added modulo 2^52, keep
+ * accidental collisions negligible (about N²/2^53 over a window of N spans) while a key costs one number.
+ */
+export function spanKey(traceId: string, spanId: string): number {
+  return (parseInt(spanId.slice(0, 13), 16) + parseInt(traceId.slice(0, 13), 16)) % TWO_52;
+}
+
+/**
+ * The spans committed most recently, so a batch an exporter re-sends (its first attempt was committed but the answer
+ * never reached it, e.g. the collector was killed) is not stored twice. Two generations of `capacity` keys each:
+ * memory is bounded and the window covers at least the last `capacity` spans.
+ */
+export class RecentSpans {
+  private current = new Set<number>();
+  private previous = new Set<number>();
+
+  constructor(readonly capacity: number) {}
+
+  has(key: number): boolean {
+    return this.current.has(key) || this.previous.has(key);
+  }
+
+  add(key: number): void {
+    if (this.capacity === 0) return;
+    if (this.current.size >= this.capacity) {
+      this.previous = this.current;
+      this.current = new Set();
+    }
+    this.current.add(key);
+  }
+
+  delete(key: number): void {
+    this.current.delete(key);
+    this.previous.delete(key);
+  }
+
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
+
+  /** Reloads the keys of the last `capacity` events stored (in insertion order) after a restart. */
+  async loadFrom(conn: DuckDBConnection): Promise<number> {
+    if (this.capacity === 0) return 0;
+    // The same key as spanKey(), computed by DuckDB: reading one number per row is far cheaper than two strings.
+    const reader = await conn.runAndReadAll(
+      `SELECT CAST((('0x' || substr(span_id, 1, 13))::UBIGINT + ('0x' || substr(trace_id, 1, 13))::UBIGINT) % ${TWO_52} AS DOUBLE)
+       FROM events WHERE rowid > (SELECT coalesce(max(rowid), -1) FROM events) - ${this.capacity}`,
+    );
+    const keys = (reader.getColumns()[0] ?? []) as number[];
+    for (const key of keys) this.add(key);
+    return keys.length;
+  }
+}

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { EventWriter } from '../../src/store/event-writer.js';
+import { migrate } from '../../src/store/migrate.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { RecentSpans, spanKey } from '../../src/store/recent-spans.js';
+import type { SecurityEvent } from '../../src/events/security-event.js';
+import { tempDir } from '../../../test/helpers/temp.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+function event(traceId: string, spanId: string): SecurityEvent {
+  return {
+    timeUs: Date.now() * 1000, identity: '192.0.2.*', identityKind: 'network', userId: null, ip: '192.0.2.1', network: '192.0.2.*',
+    userAgent: null, httpMethod: 'GET', urlPath: '/', urlQuery: null, httpRoute: null, statusCode: 200, eventType: 'page_view',
+    referer: null, serviceName: null, traceId, spanId, durationMs: 1, country: null, asn: null, asOrg: null, ipType: null,
+    deviceType: null, browser: null, os: null, isBot: null,
+  };
+}
+
+const hex = (n: number, len: number) => n.toString(16).padStart(len, '0').slice(-len);
+
+describe('recent-spans.ts', () => {
+  it('keeps at least `capacity` keys and at most twice that', () => {
+    const r = new RecentSpans(3);
+    for (let i = 1; i <= 7; i++) r.add(i);
+    expect(r.size).toBeLessThanOrEqual(6);
+    expect([5, 6, 7].every((k) => r.has(k))).toBe(true);
+    expect(r.has(1)).toBe(false);
+    r.delete(7);
+    expect(r.has(7)).toBe(false);
+  });
+
+  it('computes in DuckDB the same keys as in JS when reloading the last spans after a restart', async () => {
+    const instance = await openDatabase(join(tmp.dir, 'r.duckdb'));
+    const conn = await instance.connect();
+    await migrate(conn, MIGRATIONS);
+    const writer = await EventWriter.create(conn);
+    const events = Array.from({ length: 50 }, (_, i) => event(hex(0xfedcba9876543210 + i * 7919, 32).padStart(32, 'f'), hex(0xabcdef0123456789 + i * 104729, 16)));
+    await writer.begin();
+    writer.appendSync(events);
+    await writer.commit();
+    const recent = new RecentSpans(20);
+    expect(await recent.loadFrom(conn)).toBe(20);
+    for (const e of events.slice(30)) expect(recent.has(spanKey(e.traceId, e.spanId))).toBe(true);
+    expect(recent.has(spanKey(events[0].traceId, events[0].spanId))).toBe(false);
+    writer.closeSync();
+    conn.closeSync();
+    instance.closeSync();
+  });
+});
