@@ -77,9 +77,15 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
     if (applied.length) logger.info({ migrations: applied }, 'database schema updated');
 
     http = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: false });
-    http.get('/healthz', async (_req, reply) =>
-      accepting ? { status: 'ok' } : reply.code(503).send({ status: 'starting or stopping' }),
-    );
+    http.get('/healthz', async (_req, reply) => {
+      if (!accepting) return reply.code(503).send({ status: 'starting or stopping' });
+      const failure = pipeline?.queue.lastCommitError;
+      if (failure) {
+        // Degraded: requests are answered 503 (nothing lost, senders retry) until a commit succeeds again.
+        return reply.code(503).send({ status: 'degraded', reason: `events cannot be committed: ${failure.message}`, since: failure.at });
+      }
+      return { status: 'ok', queuedEvents: pipeline?.queue.queuedEvents ?? 0 };
+    });
 
     for (let i = 1; i < cfg.store.writers; i++) extraWriteConns.push(await instance.connect());
     for (const ext of extensions) handles.push(await ext.start({ config: cfg, instance, logger, http }));

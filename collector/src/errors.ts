@@ -31,6 +31,7 @@ export const ERROR_DEFS = {
   SPY_ERR_STORE_WRITE: { http: 503, grpc: GRPC.UNAVAILABLE, retryable: true, message: 'events could not be committed; nothing was stored; retry later' },
   SPY_ERR_STORE_CLOSED: { http: 503, grpc: GRPC.UNAVAILABLE, retryable: true, message: 'collector is shutting down; retry later' },
   SPY_ERR_CONFIG_INVALID: { http: 500, grpc: GRPC.INTERNAL, retryable: false, message: 'invalid configuration' },
+  SPY_ERR_DB_OPEN: { http: 500, grpc: GRPC.INTERNAL, retryable: false, message: 'cannot open the database' },
   SPY_ERR_DB_LOCKED: { http: 500, grpc: GRPC.INTERNAL, retryable: false, message: 'the database file is locked by another process' },
 } as const satisfies Record<string, ErrorDef>;
 

@@ -5,7 +5,13 @@ import { SpyglassError } from '../errors.js';
 
 /** Opens (creating if needed) the DuckDB file. A file held by another process is a clear SPY_ERR_DB_LOCKED. */
 export async function openDatabase(path: string): Promise<DuckDBInstance> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (err) {
+      throw new SpyglassError('SPY_ERR_DB_OPEN', `cannot create the directory of ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
   try {
     return await DuckDBInstance.create(path, {
       autoinstall_known_extensions: 'false',
@@ -17,6 +23,11 @@ export async function openDatabase(path: string): Promise<DuckDBInstance> {
       const holder = /Conflicting lock is held in (.*?)(?:\. See|$)/.exec(msg)?.[1];
       throw new SpyglassError('SPY_ERR_DB_LOCKED', `${path}${holder ? ` (held by ${holder})` : ''}; stop the collector or query it over its SQL endpoint`, { cause: err });
     }
-    throw new Error(`cannot open database ${path}: ${msg}`, { cause: err });
+    const hint = /not a valid DuckDB database/i.test(msg)
+      ? ' (it was left untouched: restore it from a backup, or move it away to start a new one)'
+      : /Read-only file system|Permission denied/i.test(msg)
+        ? ' (the collector needs to write the file and its .wal next to it: choose a writable --db)'
+        : '';
+    throw new SpyglassError('SPY_ERR_DB_OPEN', `${path}: ${msg}${hint}`, { cause: err });
   }
 }

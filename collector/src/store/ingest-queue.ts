@@ -31,6 +31,8 @@ export class IngestQueue {
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   readonly stats = { committedEvents: 0, commits: 0, rejectedOverload: 0, failedCommits: 0 };
+  /** Why the last commit failed, while no commit has succeeded since (disk full, I/O error): the degraded state. */
+  lastCommitError: { message: string; at: Date } | null = null;
 
   constructor(
     writers: EventWriter[],
@@ -98,6 +100,7 @@ export class IngestQueue {
       await writer.commit();
     } catch (err) {
       this.stats.failedCommits++;
+      this.lastCommitError = { message: (err as Error).message, at: new Date() };
       this.queued -= events.length;
       this.logger.error({ err, events: events.length }, 'commit failed; senders were told to retry');
       const failure = new SpyglassError('SPY_ERR_STORE_WRITE', (err as Error).message, { cause: err, retryAfterSeconds: 1 });
@@ -106,6 +109,7 @@ export class IngestQueue {
       return;
     }
     this.queued -= events.length;
+    this.lastCommitError = null;
     this.stats.commits++;
     this.stats.committedEvents += events.length;
     for (const p of batch) p.resolve();
