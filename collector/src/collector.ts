@@ -45,7 +45,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
   const cfg = validateConfig(loadConfig({ overrides: config }), validators);
   const logger = settings.logger ?? pino({ level: cfg.log.level });
 
-  const instance = await openDatabase(cfg.db);
+  const instance = await openDatabase(cfg.db, { memoryLimit: cfg.store.memoryLimit });
   let writeConn: DuckDBConnection | undefined;
   const extraWriteConns: DuckDBConnection[] = [];
   let readConn: DuckDBConnection | undefined;
@@ -60,6 +60,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
     await http?.close();
     await grpc?.close();
     await pipeline?.close();
+    if (pipeline) logger.info({ ...pipeline.stats, ...pipeline.queue.stats }, 'ingest totals');
     for (const h of handles.reverse()) await h.close?.().catch((err) => logger.error({ err }, 'stage failed to close'));
     if (writeConn) {
       await writeConn.run('CHECKPOINT').catch((err) => logger.warn({ err }, 'checkpoint at shutdown failed'));

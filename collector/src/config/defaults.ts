@@ -12,10 +12,11 @@ export function createDefaultConfig(): CollectorConfig {
       maxBodyBytes: 64 * 1024 * 1024, // OTLP spec's recommended limit
     },
     store: {
-      maxQueuedEvents: 200_000,
+      maxQueuedEvents: 100_000,
       maxBatchEvents: 50_000,
       writers: 2,
       dedupeSpans: 500_000,
+      memoryLimit: '1GB',
     },
     events: {
       routeRules: [],

@@ -28,6 +28,8 @@ export interface StoreConfig {
   maxBatchEvents: number;
   /** Transactions in flight at once: one batch is appended while another commits. */
   writers: number;
+  /** DuckDB's memory limit (its buffer pool, e.g. "512MB", "2GB"); beyond it DuckDB spills to disk. */
+  memoryLimit: string;
   /** Recent spans remembered (also across restarts) so a re-sent batch is not stored twice; 0 turns it off. */
   dedupeSpans: number;
 }

@@ -47,7 +47,10 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   }
   positiveInt(r.maxBodyBytes, 'receive.maxBodyBytes', problems);
 
-  checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans'], 'store.', problems);
+  checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans', 'memoryLimit'], 'store.', problems);
+  if (typeof config.store.memoryLimit !== 'string' || !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.store.memoryLimit)) {
+    problems.push(`store.memoryLimit: must be a size like "512MB" or "2GB" (got ${JSON.stringify(config.store.memoryLimit)})`);
+  }
   if (!Number.isInteger(config.store.dedupeSpans) || config.store.dedupeSpans < 0) {
     problems.push(`store.dedupeSpans: must be a whole number, 0 to turn duplicate detection off (got ${JSON.stringify(config.store.dedupeSpans)})`);
   }

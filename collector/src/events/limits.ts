@@ -15,6 +15,9 @@ export const FIELD_LIMITS = {
   httpMethod: 32,
 } as const;
 
+/** Latest event time accepted (end of the year 9999, epoch µs): later start times are rejected, not stored. */
+export const MAX_EVENT_TIME_US = Date.UTC(9999, 11, 31, 23, 59, 59, 999) * 1000;
+
 export function truncate(value: string | undefined | null, max: number): string | null {
   if (value === undefined || value === null) return null;
   return value.length > max ? value.slice(0, max - 1) + '…' : value;

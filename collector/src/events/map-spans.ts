@@ -4,7 +4,7 @@ import type { OtlpKeyValue, OtlpSpan, TraceRequest } from '../decode/otlp-types.
 import { SPAN_KIND_SERVER } from '../decode/otlp-types.js';
 import { decodeAnyValue } from '../decode/protobuf.js';
 import { readHttpFields } from './http-fields.js';
-import { FIELD_LIMITS, truncate } from './limits.js';
+import { FIELD_LIMITS, MAX_EVENT_TIME_US, truncate } from './limits.js';
 import { anyToInt, anyToString, idToHex, int64ToNumber } from './otlp-values.js';
 import type { IdentityKind, SecurityEvent } from './security-event.js';
 
@@ -80,6 +80,11 @@ export function mapSpansToEvents(req: TraceRequest, classifier: RouteClassifier)
         const startNs = int64ToNumber(span.startTimeUnixNano);
         if (startNs === undefined || startNs <= 0) {
           reject(span, 'has no start time');
+          continue;
+        }
+        if (startNs / 1000 > MAX_EVENT_TIME_US) {
+          // DuckDB could not store it, and one such row would fail the whole commit it shares with others.
+          reject(span, 'has a start time after the year 9999');
           continue;
         }
         const endNs = int64ToNumber(span.endTimeUnixNano);

@@ -17,18 +17,31 @@ export function int64ToNumber(v: Int64 | undefined | null): number | undefined {
 // protobufjs keeps unset fields' defaults on the prototype ('' and 0), so only own properties count as set.
 const has = (v: object, key: keyof OtlpAnyValue) => Object.prototype.hasOwnProperty.call(v, key);
 
-export function anyToString(v: OtlpAnyValue | undefined | null): string | undefined {
-  if (!v) return undefined;
+/**
+ * How many nested arrays anyToString looks through for a first element (header attributes are string[], one
+ * level). A hostile OTLP/JSON body can nest far deeper than the stack allows; protobufjs stops at 100 by itself.
+ */
+const MAX_ARRAY_DEPTH = 4;
+
+export function anyToString(v: OtlpAnyValue | undefined | null, depth = 0): string | undefined {
+  if (!v || typeof v !== 'object') return undefined;
   if (has(v, 'stringValue') && typeof v.stringValue === 'string') return v.stringValue;
-  if (has(v, 'intValue') && v.intValue !== null) return String(int64ToNumber(v.intValue) ?? v.intValue);
+  if (has(v, 'intValue') && v.intValue !== null) {
+    const n = int64ToNumber(v.intValue);
+    if (n !== undefined) return String(n);
+    return typeof v.intValue === 'string' ? v.intValue : undefined;
+  }
   if (has(v, 'doubleValue') && typeof v.doubleValue === 'number') return String(v.doubleValue);
   if (has(v, 'boolValue') && typeof v.boolValue === 'boolean') return String(v.boolValue);
-  if (has(v, 'arrayValue') && v.arrayValue?.values?.length) return anyToString(v.arrayValue.values[0]); // header attributes are string[]
+  if (has(v, 'arrayValue') && depth < MAX_ARRAY_DEPTH) {
+    const values = v.arrayValue?.values;
+    if (Array.isArray(values) && values.length) return anyToString(values[0], depth + 1); // header attributes are string[]
+  }
   return undefined;
 }
 
 export function anyToInt(v: OtlpAnyValue | undefined | null): number | undefined {
-  if (!v) return undefined;
+  if (!v || typeof v !== 'object') return undefined;
   let n: number | undefined;
   if (has(v, 'intValue') && v.intValue !== null) n = int64ToNumber(v.intValue);
   else if (has(v, 'doubleValue') && typeof v.doubleValue === 'number') n = v.doubleValue;
@@ -40,10 +53,10 @@ const HEX_RE = /^[0-9a-f]+$/;
 
 /** Trace/span id as lowercase hex, or undefined unless it has exactly `bytes` bytes and is not all zero. */
 export function idToHex(v: Uint8Array | string | undefined | null, bytes: number): string | undefined {
-  if (v === undefined || v === null) return undefined;
   let hex: string;
   if (typeof v === 'string') hex = v.toLowerCase();
-  else hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  else if (v instanceof Uint8Array) hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  else return undefined; // absent, or the wrong JSON type (number, array, object)
   if (hex.length !== bytes * 2 || !HEX_RE.test(hex) || /^0+$/.test(hex)) return undefined;
   return hex;
 }

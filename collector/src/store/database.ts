@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { SpyglassError } from '../errors.js';
 
 /** Opens (creating if needed) the DuckDB file. A file held by another process is a clear SPY_ERR_DB_LOCKED. */
-export async function openDatabase(path: string): Promise<DuckDBInstance> {
+export async function openDatabase(path: string, options: { memoryLimit?: string } = {}): Promise<DuckDBInstance> {
   if (path !== ':memory:') {
     try {
       mkdirSync(dirname(path), { recursive: true });
@@ -16,6 +16,7 @@ export async function openDatabase(path: string): Promise<DuckDBInstance> {
     return await DuckDBInstance.create(path, {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
+      ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
     });
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
