@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCollector, type Collector } from '../collector/src/index.js';
-import { builtinExtensions } from '../collector/src/extensions.js';
-import { rulesExtension } from '../collector/src/rules/index.js';
+import { enrichmentExtension, rulesExtension } from '../collector/src/extensions.js';
 import { runSimulation } from '../collector/src/simulate/index.js';
 import { startChildService, type ChildService } from './util/child-service.js';
 
@@ -45,8 +44,7 @@ async function runSeed(seed: number): Promise<SeedReport> {
   let collector: Collector | undefined;
   let demo: ChildService | undefined;
   try {
-    const extensions = builtinExtensions();
-    if (!extensions.some((e) => e.section === 'rules')) extensions.push(rulesExtension());
+    const extensions = [enrichmentExtension(), rulesExtension()]; // the SQL endpoint is not needed here
     collector = await createCollector({ db: join(dir, 'd.duckdb'), receive: { http: '127.0.0.1:0', grpc: 'off' }, sql: { listen: '127.0.0.1:0' }, log: { level: 'silent' } }, { extensions });
     demo = await startChildService(
       ['--import', '@spyglass/instrumentation/register', 'packages/demo-api/dist/start.js'],
