@@ -171,6 +171,13 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
     stats.identities = tracker.size;
   }
 
+  /** Runs a write on `conn` after the writes queued before it (one transaction at a time on that connection). */
+  function serial(write: () => Promise<void>): Promise<void> {
+    const next = flushChain.then(write);
+    flushChain = next.catch(() => undefined);
+    return next;
+  }
+
   /** Writes everything pending, counters included. */
   function flush(): Promise<void> {
     flushChain = flushChain.then(() => doFlush(true));
@@ -212,7 +219,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
     effective = nextEffective;
     compileActive();
     await flush();
-    await writeCatalogTables(conn, catalog, effective, builtinIds());
+    await serial(() => writeCatalogTables(conn, catalog, effective, builtinIds()));
     log.info({ preset: effective.preset, rules: effective.active.size }, 'rules reloaded');
   }
 
@@ -224,7 +231,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
       state = next;
       effective = resolveRules(catalog, config, state);
       compileActive();
-      await writeCatalogTables(conn, catalog, effective, builtinIds());
+      await serial(() => writeCatalogTables(conn, catalog, effective, builtinIds()));
       return effective;
     }
     await reload();

@@ -1,0 +1,49 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCollector, type Collector } from '../../src/index.js';
+import { rulesExtension } from '../../src/rules/index.js';
+
+describe('extension.ts rulesExtension() inside a collector', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spyglass-rules-ext-'));
+  const db = join(dir, 'c.duckdb');
+  let collector: Collector;
+  beforeAll(async () => {
+    collector = await createCollector(
+      { db, receive: { http: '127.0.0.1:0', grpc: 'off', token: 's3cret-token-1' }, log: { level: 'silent' }, rules: { thresholds: { review: 60 } } } as never,
+      { extensions: [rulesExtension()] },
+    );
+  });
+  afterAll(async () => {
+    await collector?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the rules tables and loads the catalog with the configured thresholds', async () => {
+    const rows = await collector.query(`SELECT count(*) AS n FROM rules WHERE enabled`);
+    expect(Number(rows[0].n)).toBeGreaterThan(20);
+  });
+
+  it('serves the REST API under /api/rules behind the collector token', async () => {
+    const url = `${collector.addresses.http}/api/rules`;
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    const ok = await fetch(url, { headers: { authorization: 'Bearer s3cret-token-1' } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ preset: 'api_protection', thresholds: { review: 60, block: null } });
+  });
+
+  it('keeps REST changes in the state file next to the database', async () => {
+    const res = await fetch(`${collector.addresses.http}/api/rules/b19-night-activity/enable`, { method: 'POST', headers: { authorization: 'Bearer s3cret-token-1' } });
+    expect(res.status).toBe(200);
+    expect(existsSync(`${db}.rules.json`)).toBe(true);
+    expect((await collector.query(`SELECT enabled FROM rules WHERE id = 'b19-night-activity'`))[0].enabled).toBe(true);
+  });
+
+  it('rejects a typo in the rules section at start-up', async () => {
+    await expect(
+      createCollector({ db: join(dir, 'bad.duckdb'), receive: { http: '127.0.0.1:0', grpc: 'off' }, log: { level: 'silent' }, rules: { presett: 'x' } } as never, { extensions: [rulesExtension()] }),
+    ).rejects.toThrow(/rules\.presett is not a known key/);
+  });
+});
