@@ -129,6 +129,12 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   for (const row of (await conn.runAndReadAll('SELECT identity, decision FROM identity_decisions')).getRowObjectsJS()) {
     tracker.setDecision(String(row.identity), row.decision as AnalystDecision);
   }
+  // Addresses of blocked identities seen in the last 7 days, for rule r01-ip-blocked.
+  const blockedIps = await conn.runAndReadAll(
+    `SELECT DISTINCT e.ip FROM events e JOIN identity_decisions d ON d.identity = e.identity
+     WHERE d.decision = 'blocked' AND e.ip IS NOT NULL AND e.time > now() - INTERVAL 7 DAY LIMIT 100000`,
+  );
+  tracker.blockIps(blockedIps.getRowObjectsJS().map((r) => String(r.ip)));
   const restored = await conn.runAndReadAll(
     `SELECT identity, any_value(identity_kind) AS kind, rule_id, epoch_us(max(time)) AS last_us FROM rule_hits
      WHERE time > now() - to_microseconds(${Math.round(matchTtlUs)}::BIGINT) GROUP BY identity, rule_id LIMIT ${config.maxIdentities * 4}`,

@@ -150,7 +150,8 @@ export class IdentityTracker {
     return this.blockedIps.has(ip);
   }
 
-  private blockIps(ips: readonly string[]): void {
+  /** Addresses whose requests match `ip_blocked` (used by r01-ip-blocked); bounded. */
+  blockIps(ips: readonly string[]): void {
     for (const ip of ips) {
       if (this.blockedIps.size >= MAX_BLOCKED_IPS) return;
       this.blockedIps.add(ip);

@@ -69,6 +69,20 @@ describe('engine.ts createRuleEngine()', () => {
     expect(decisions).toEqual([{ decision: 'legit', note: 'pen-test from our red team' }]);
   });
 
+  it('remembers the addresses of blocked identities across a restart (rule r01-ip-blocked)', async () => {
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    const mallory = buildCaseEvents([{ user_id: 'mallory', ip: '192.0.2.77', path: '/account' }], 'm', nowUs());
+    await appendEvents(db.conn, mallory);
+    await engine.consume(mallory);
+    await engine.decide('mallory', 'blocked');
+    await engine.close();
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    await engine.consume(buildCaseEvents([{ ip: '192.0.2.77', path: '/products' }], 'anon', nowUs() + 1e6));
+    await engine.flush();
+    expect(await db.rows(`SELECT identity FROM rule_hits WHERE rule_id = 'r01-ip-blocked'`)).toEqual([{ identity: '192.0.2.*' }]);
+    expect((await db.rows(`SELECT status FROM identities WHERE identity = '192.0.2.*'`))[0].status).toBe('review');
+  });
+
   it('restores recent matches after a restart, so a flagged identity stays flagged', async () => {
     engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
     await engine.consume(attack(nowUs()));
