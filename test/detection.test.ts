@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCollector, type Collector } from '../collector/src/index.js';
-import { enrichmentExtension, rulesExtension } from '../collector/src/extensions.js';
+import { builtinExtensions } from '../collector/src/extensions.js';
 import { runSimulation } from '../collector/src/simulate/index.js';
 import { startChildService, type ChildService } from './util/child-service.js';
 
@@ -44,8 +44,11 @@ async function runSeed(seed: number): Promise<SeedReport> {
   let collector: Collector | undefined;
   let demo: ChildService | undefined;
   try {
-    const extensions = [enrichmentExtension(), rulesExtension()]; // the SQL endpoint is not needed here
-    collector = await createCollector({ db: join(dir, 'd.duckdb'), receive: { http: '127.0.0.1:0', grpc: 'off' }, sql: { listen: '127.0.0.1:0' }, log: { level: 'silent' } }, { extensions });
+    // All built-in stages (enrich, rules, SQL endpoint); the SQL endpoint is not used here, so it is off.
+    collector = await createCollector(
+      { db: join(dir, 'd.duckdb'), receive: { http: '127.0.0.1:0', grpc: 'off' }, sql: { listen: 'off' }, log: { level: 'silent' } } as never,
+      { extensions: builtinExtensions() },
+    );
     demo = await startChildService(
       ['--import', '@spyglass/instrumentation/register', 'packages/demo-api/dist/start.js'],
       { OTEL_SERVICE_NAME: 'demo-api', OTEL_EXPORTER_OTLP_ENDPOINT: collector.addresses.http!, OTEL_BSP_SCHEDULE_DELAY: '250', PORT: '0', HOST: '127.0.0.1', SPYGLASS_TRUSTED_PROXIES: '127.0.0.1' },
