@@ -8,7 +8,8 @@
  *      `review` in SQL (polled every 50 ms). Prints CPU share of the rule engine and p50/p95/max time-to-flag.
  *      A warm-up of --warmup seconds (default 10) of benign traffic comes first and is not measured: at start every
  *      identity is new, which is not the steady state.
- * Options: --seconds N, --warmup N, --rate N (events/s, default 10000).
+ * Options: --seconds N, --warmup N, --rate N (events/s, default 10000), --checkpoint-threshold 1GB (DuckDB's WAL
+ *          size that triggers a checkpoint, default 16MB: shows how much of the tail latency is checkpoints).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,7 @@ import { MIGRATIONS as STORE_MIGRATIONS } from '../src/store/migrations.js';
 import { Random } from '../src/simulate/random.js';
 import { BROWSER_AGENTS } from '../src/simulate/vocabulary.js';
 
-const { values: opts } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '10' }, rate: { type: 'string', default: '10000' } } });
+const { values: opts } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '10' }, 'checkpoint-threshold': { type: 'string' }, rate: { type: 'string', default: '10000' } } });
 const SECONDS = Number(opts.seconds);
 const WARMUP = Number(opts.warmup);
 const RATE = Number(opts.rate);
@@ -82,6 +83,7 @@ async function openEngine(dir: string): Promise<{ instance: DuckDBInstance; engi
   const instance = await DuckDBInstance.create(join(dir, `bench-${Date.now()}.duckdb`));
   const conn = await instance.connect();
   await migrate(conn, [...STORE_MIGRATIONS, ...RULES_MIGRATIONS]);
+  if (opts['checkpoint-threshold']) await conn.run(`SET checkpoint_threshold = '${opts['checkpoint-threshold'].replace(/[^0-9a-zA-Z.]/g, '')}'`);
   conn.closeSync();
   const all = [...loadCatalog().rules.keys()];
   const engine = await createRuleEngine({ ...DEFAULT_RULES_CONFIG, enable: all }, { instance, logger: pino({ level: 'warn' }), stateFile: null });
