@@ -20,11 +20,11 @@ export interface FuzzCollector extends RunningCollector {
   stop(): Promise<void>;
 }
 
-export async function startFuzzCollector(dir: string, config: Record<string, unknown> = {}): Promise<FuzzCollector> {
-  const file = join(dir, 'spyglass.yaml');
+export async function startFuzzCollector(dir: string, config: Record<string, unknown> = {}, name = 'fuzz'): Promise<FuzzCollector> {
+  const file = join(dir, `${name}.yaml`);
   writeFileSync(file, stringify({ receive: { maxBodyBytes: 1024 * 1024 }, ...config }));
   const running = await startCollectorProcess(
-    ['--config', file, '--db', join(dir, 'fuzz.duckdb'), '--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0', '--sql', '127.0.0.1:0', '--token', FUZZ_TOKEN],
+    ['--config', file, '--db', join(dir, `${name}.duckdb`), '--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0', '--sql', '127.0.0.1:0', '--token', FUZZ_TOKEN],
     { SPYGLASS_SQL_PASSWORD: FUZZ_SQL_PASSWORD },
   );
   const line = running.logs.map((l) => JSON.parse(l) as { msg?: string; address?: string }).find((r) => r.msg?.startsWith('SQL endpoint listening'));
