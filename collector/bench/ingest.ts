@@ -5,8 +5,9 @@
  *   2. raw append: the same events appended through data chunks and committed, nothing decoded;
  *   3. end to end: a collector process, fed by concurrent OTLP/HTTP protobuf senders, counting only what is
  *      committed (read back from the file after a clean stop).
- * Options: --seconds N (end-to-end duration, default 20), --senders N (default 8),
- *          --enrichment on|off|both (default both: the end-to-end run once with enrichment and once without).
+ * The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
+ * (+ the rule engine with the default preset). Options: --seconds N (per run, default 20), --senders N (default 8),
+ * --stages spine,enrich,all (which runs, default all three).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,16 +26,23 @@ import { EventWriter } from '../src/store/event-writer.js';
 import { migrate } from '../src/store/migrate.js';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { runSqlOnFile } from '../src/cli/sql-command.js';
-import { realisticBodies } from './realistic-spans.js';
+import { freshBody, realisticTemplates } from './realistic-spans.js';
+import type { BodyTemplate } from './realistic-spans.js';
 
 const { values: opts } = parseArgs({
   options: {
     seconds: { type: 'string', default: '20' },
     senders: { type: 'string', default: '8' },
-    enrichment: { type: 'string', default: 'both' },
+    stages: { type: 'string', default: 'spine,enrich,all' },
   },
 });
-if (!['on', 'off', 'both'].includes(opts.enrichment!)) throw new Error('--enrichment must be on, off or both');
+const STAGE_CONFIGS: Record<string, string> = {
+  spine: 'enrichment:\n  enabled: false\nrules:\n  preset: empty\n',
+  enrich: 'enrichment:\n  enabled: true\nrules:\n  preset: empty\n',
+  all: 'enrichment:\n  enabled: true\nrules:\n  preset: api_protection\n',
+};
+const STAGES = opts.stages!.split(',');
+for (const s of STAGES) if (!STAGE_CONFIGS[s]) throw new Error(`--stages: unknown stage set ${s} (spine, enrich, all)`);
 const SECONDS = Number(opts.seconds);
 const SENDERS = Number(opts.senders);
 const BIN = fileURLToPath(new URL('../../bin/spyglass.js', import.meta.url));
@@ -48,10 +56,10 @@ function timeLoop(seconds: number, step: () => number): number {
   return items / ((performance.now() - start) / 1000);
 }
 
-async function endToEnd(dir: string, enrichment: 'on' | 'off', bodies: Uint8Array[], decodeRate: number): Promise<number> {
-  const db = join(dir, `e2e-${enrichment}.duckdb`);
-  const config = join(dir, `e2e-${enrichment}.yaml`);
-  writeFileSync(config, `enrichment:\n  enabled: ${enrichment === 'on'}\n`);
+async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], decodeRate: number): Promise<number> {
+  const db = join(dir, `e2e-${stage}.duckdb`);
+  const config = join(dir, `e2e-${stage}.yaml`);
+  writeFileSync(config, STAGE_CONFIGS[stage]);
   const args = [BIN, 'collector', '--config', config, '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0', '--log-level', 'info'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const address = await new Promise<string>((resolve, reject) => {
@@ -83,7 +91,7 @@ async function endToEnd(dir: string, enrichment: 'on' | 'off', bodies: Uint8Arra
   await Promise.all(
     Array.from({ length: SENDERS }, async (_, s) => {
       for (let i = s; performance.now() < deadline; i += SENDERS) {
-        const status = await post(bodies[i % bodies.length]);
+        const status = await post(freshBody(templates[i % templates.length], i));
         if (status === 200) acked += 512;
         else refused++;
       }
@@ -98,7 +106,7 @@ async function endToEnd(dir: string, enrichment: 'on' | 'off', bodies: Uint8Arra
   const bytes = statSync(db).size;
   process.stdout.write(
     [
-      `end to end, enrichment ${enrichment} (${SENDERS} concurrent OTLP/HTTP protobuf senders, ${SECONDS} s):`,
+      `end to end, stages: ${stage} (${SENDERS} concurrent OTLP/HTTP protobuf senders, ${SECONDS} s):`,
       `  acknowledged ${fmt(acked)} spans, stored ${fmt(stored)} events, ${refused} requests refused (backpressure)`,
       `  ${fmt(stored / elapsed)} spans/s stored and committed  (${((stored / elapsed / decodeRate) * 100).toFixed(0)}% of decode-only)`,
       `  database file ${(bytes / 1024 / 1024).toFixed(1)} MiB → ${((bytes / Math.max(1, stored)) * 1e6 / 1024 / 1024).toFixed(0)} MiB per million events`,
@@ -113,7 +121,8 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'spyglass-bench-'));
   try {
     process.stdout.write('preparing 64 batches of 512 realistic server spans (official OTLP serializer)…\n');
-    const bodies = realisticBodies(64);
+    const templates = realisticTemplates(64);
+    const bodies = templates.map((t) => t.body);
     const classifier = compileRouteRules(DEFAULT_ROUTE_RULES);
     let k = 0;
     const decodeRate = timeLoop(3, () => {
@@ -145,11 +154,10 @@ async function main() {
     instance.closeSync();
     process.stdout.write(`raw DuckDB append (data chunks):  ${fmt(appendRate)} rows/s\n`);
 
-    const modes = opts.enrichment === 'both' ? ['on', 'off'] : [opts.enrichment!];
     const rates: Record<string, number> = {};
-    for (const mode of modes) rates[mode] = await endToEnd(dir, mode as 'on' | 'off', bodies, decodeRate);
-    if (rates.on && rates.off) {
-      process.stdout.write(`enrichment cost: ${((1 - rates.on / rates.off) * 100).toFixed(1)}% of end-to-end throughput\n`);
+    for (const stage of STAGES) rates[stage] = await endToEnd(dir, stage, templates, decodeRate);
+    if (rates.spine && rates.enrich) {
+      process.stdout.write(`enrichment cost: ${((1 - rates.enrich / rates.spine) * 100).toFixed(1)}% of end-to-end throughput\n`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -21,18 +21,57 @@ const UAS = [
   'okhttp/4.12.0',
 ];
 
+export interface BodyTemplate {
+  body: Uint8Array;
+  /** Where each span's 8-byte span id sits in `body`. */
+  spanIdOffsets: number[];
+}
+
+/**
+ * A copy of a template body whose span ids are unique to `seq`, so a load generator can send the same realistic
+ * spans again and again without the collector taking them for re-sent duplicates. Costs one copy of the body.
+ */
+export function freshBody(template: BodyTemplate, seq: number): Buffer {
+  const copy = Buffer.from(template.body);
+  template.spanIdOffsets.forEach((offset, i) => {
+    copy.writeUInt32BE((seq + 1) >>> 0, offset);
+    copy.writeUInt32BE(i + 1, offset + 4);
+  });
+  return copy;
+}
+
+/** The same bodies as realisticBodies(), with the positions of their span ids. */
+export function realisticTemplates(batches: number, batchSize = 512): BodyTemplate[] {
+  return realisticBatches(batches, batchSize).map(({ body, spanIds }) => {
+    const buf = Buffer.from(body);
+    let from = 0;
+    const spanIdOffsets = spanIds.map((hex) => {
+      // Field 2 (span_id), length 8: the tag 0x12 0x08 precedes the id bytes.
+      const offset = buf.indexOf(Buffer.concat([Buffer.from([0x12, 0x08]), Buffer.from(hex, 'hex')]), from) + 2;
+      if (offset < 2) throw new Error('span id not found in the serialized body');
+      from = offset;
+      return offset;
+    });
+    return { body, spanIdOffsets };
+  });
+}
+
 /**
  * `batches` OTLP protobuf bodies of `batchSize` server spans each, made the way an instrumented service makes
  * them: real spans from a NodeTracerProvider, serialized by the official OTLP serializer.
  */
 export function realisticBodies(batches: number, batchSize = 512): Uint8Array[] {
+  return realisticBatches(batches, batchSize).map((b) => b.body);
+}
+
+function realisticBatches(batches: number, batchSize: number): Array<{ body: Uint8Array; spanIds: string[] }> {
   const memory = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'bench-api', 'service.version': '1.4.2', 'host.name': 'api-7f9c' }),
     spanProcessors: [new SimpleSpanProcessor(memory)],
   });
   const tracer = provider.getTracer('bench');
-  const bodies: Uint8Array[] = [];
+  const bodies: Array<{ body: Uint8Array; spanIds: string[] }> = [];
   for (let b = 0; b < batches; b++) {
     memory.reset();
     for (let i = 0; i < batchSize; i++) {
@@ -61,7 +100,8 @@ export function realisticBodies(batches: number, batchSize = 512): Uint8Array[] 
       });
       span.end();
     }
-    bodies.push(ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans())!);
+    const spans = memory.getFinishedSpans();
+    bodies.push({ body: ProtobufTraceSerializer.serializeRequest(spans)!, spanIds: spans.map((sp) => sp.spanContext().spanId) });
   }
   return bodies;
 }
