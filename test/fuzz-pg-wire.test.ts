@@ -126,8 +126,8 @@ const collectors: Record<string, FuzzCollector> = {};
 
 beforeAll(async () => {
   const [md5c, scram] = await Promise.all([
-    startFuzzCollector(tmp.dir, { sql: { authMethod: 'md5', statementTimeoutMs: 2000, maxConnections: 8 } }, 'md5'),
-    startFuzzCollector(tmp.dir, { sql: { authMethod: 'scram-sha-256', maxConnections: 8 } }, 'scram'),
+    startFuzzCollector(tmp.dir, { sql: { authMethod: 'md5', statementTimeoutMs: 2000, maxConnections: 8, authFailureDelayMs: 0 } }, 'md5'),
+    startFuzzCollector(tmp.dir, { sql: { authMethod: 'scram-sha-256', maxConnections: 8, authFailureDelayMs: 0 } }, 'scram'),
   ]);
   collectors.md5 = md5c;
   collectors.scram = scram;

@@ -26,6 +26,13 @@ export interface SqlConfig {
    * threads, shared with the collector's own commits) from being filled by readers. @default 2
    */
   maxConcurrentQueries: number;
+  /**
+   * Lock-out after a failed password from a client address (IPv6: its /64), doubled after each further failure up
+   * to authFailureMaxDelayMs; that address's next password is checked only after it. 0 turns it off. @default 500
+   */
+  authFailureDelayMs: number;
+  /** @default 30000 */
+  authFailureMaxDelayMs: number;
 }
 
 export const DEFAULT_SQL_CONFIG: Readonly<SqlConfig> = Object.freeze({
@@ -37,6 +44,8 @@ export const DEFAULT_SQL_CONFIG: Readonly<SqlConfig> = Object.freeze({
   statementTimeoutMs: 30_000,
   maxConnections: 20,
   maxConcurrentQueries: 2,
+  authFailureDelayMs: 500,
+  authFailureMaxDelayMs: 30_000,
 });
 
 const KEYS = new Set<string>([...Object.keys(DEFAULT_SQL_CONFIG), 'tls']);
@@ -103,5 +112,7 @@ export function validateSqlConfig(raw: unknown): SqlConfig {
     statementTimeoutMs: int(r, 'statementTimeoutMs', DEFAULT_SQL_CONFIG.statementTimeoutMs, 0),
     maxConnections: int(r, 'maxConnections', DEFAULT_SQL_CONFIG.maxConnections, 1),
     maxConcurrentQueries: int(r, 'maxConcurrentQueries', DEFAULT_SQL_CONFIG.maxConcurrentQueries, 1),
+    authFailureDelayMs: int(r, 'authFailureDelayMs', DEFAULT_SQL_CONFIG.authFailureDelayMs, 0),
+    authFailureMaxDelayMs: int(r, 'authFailureMaxDelayMs', DEFAULT_SQL_CONFIG.authFailureMaxDelayMs, 0),
   });
 }

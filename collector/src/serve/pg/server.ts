@@ -4,6 +4,7 @@ import { createSecureContext } from 'node:tls';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { makeScramVerifier } from './auth-scram.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { parseListen, type SqlConfig } from './config.js';
 import { PgError } from './pg-error.js';
 import { QueryLimiter } from './query-limiter.js';
@@ -41,6 +42,7 @@ export async function createPgServer(config: SqlConfig, deps: PgServerSettings):
     scram: makeScramVerifier(config.password),
     tls,
     limiter: new QueryLimiter(config.maxConcurrentQueries),
+    throttle: new AuthThrottle({ baseDelayMs: config.authFailureDelayMs, maxDelayMs: config.authFailureMaxDelayMs }),
     sessions: new Map(),
     active: new Set(),
   };

@@ -23,6 +23,7 @@ import {
   type StartupMessage,
 } from './frontend-messages.js';
 import { Md5Challenge } from './auth-md5.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { SCRAM_MECHANISM, ScramExchange, type ScramVerifier } from './auth-scram.js';
 import { rewriteForDuckDB } from './catalog-compat.js';
 import { planEmulated, type EmulatedCommand, type EmulatedResult } from './emulated-commands.js';
@@ -42,12 +43,16 @@ export interface ServerContext {
   scram: ScramVerifier;
   tls: SecureContext | null;
   limiter: QueryLimiter;
+  /** Failed-password lock-out per client address. */
+  throttle: AuthThrottle;
   sessions: Map<number, Session>;
   /** Sessions past the startup packet, counted against maxConnections. */
   active: Set<Session>;
 }
 
 const STARTUP_TIMEOUT_MS = 15_000;
+/** A lock-out longer than this is refused at once (28000) instead of waited out within the startup timeout. */
+const MAX_LOCKOUT_WAIT_MS = 10_000;
 const MAX_QUEUED_FRAMES = 256;
 
 type TxStatus = 'I' | 'T' | 'E';
@@ -98,6 +103,8 @@ export class Session {
   private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
 
+  /** The client address (IPv6: /64) failed passwords are counted against. */
+  private readonly throttleKey: string;
   readonly pid = randomInt(1, 2 ** 31 - 1);
   readonly secret = randomInt(0, 2 ** 31 - 1);
   private abort: AbortController | null = null;
@@ -109,6 +116,7 @@ export class Session {
     private readonly ctx: ServerContext,
   ) {
     this.socket = socket;
+    this.throttleKey = AuthThrottle.keyOf(socket.remoteAddress);
   }
 
   start(): void {
@@ -345,16 +353,37 @@ export class Session {
     }
   }
 
+  /**
+   * Waits out a lock-out of this client's address (another connection from it may have failed meanwhile), or
+   * refuses at once when it is longer than the startup timeout allows. Returns false if the session must end.
+   */
+  private async waitForLockout(): Promise<boolean> {
+    const throttle = this.ctx.throttle;
+    for (let wait = throttle.remainingMs(this.throttleKey); wait > 0; wait = throttle.remainingMs(this.throttleKey)) {
+      if (wait > MAX_LOCKOUT_WAIT_MS) {
+        this.ctx.logger.warn({ remote: this.socket.remoteAddress, retryAfterMs: wait }, 'sql login refused: address locked out after failed passwords');
+        this.fatal(new PgError('28000', `too many failed password attempts from this address; try again in ${Math.ceil(wait / 1000)} s`));
+        return false;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (this.state !== 'auth') return false;
+    }
+    return true;
+  }
+
   private async handleAuth(frame: Frame): Promise<void> {
     const user = this.startup!.params.user;
     const failed = (): void => {
-      this.ctx.logger.warn({ user, remote: this.socket.remoteAddress }, 'sql authentication failed');
+      const { delayMs, failures } = this.ctx.throttle.failure(this.throttleKey);
+      this.ctx.logger.warn({ user, remote: this.socket.remoteAddress, failures, lockedOutMs: delayMs }, 'sql authentication failed');
       this.fatal(new PgError('28P01', `password authentication failed for user "${user}"`));
     };
     if (frame.type !== 'p') return this.fatal(new PgError('08P01', `expected password response, got message type '${frame.type}'`));
     const auth = this.auth!;
     const r = new BodyReader(frame.body);
     const userOk = user === this.ctx.config.user;
+    // Every password check waits for this address's lock-out; a SCRAM first message proves nothing yet.
+    if (auth.kind !== 'scram-start' && !(await this.waitForLockout())) return;
     try {
       if (auth.kind === 'md5') {
         if (!auth.challenge.verify(r.cstring()) || !userOk) return failed();
@@ -374,6 +403,7 @@ export class Session {
       if (err instanceof PgError) throw err;
       return this.fatal(new PgError('28000', (err as Error).message));
     }
+    this.ctx.throttle.success(this.throttleKey);
     await this.completeStartup();
   }
 
