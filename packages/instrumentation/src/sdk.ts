@@ -8,6 +8,7 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resolveSpyglassConfig, type SpyglassConfig } from './config.js';
 import { exporterOptionsFromEnv } from './exporter-options.js';
 import { httpConfigFor } from './http-config.js';
+import { spyglassSampler } from './route-only-sampler.js';
 import { SpyglassSpanProcessor } from './span-processor.js';
 import type { SpyglassOptions } from './types.js';
 
@@ -42,6 +43,8 @@ export function startSpyglass(options: SpyglassOptions = {}): SpyglassSdk {
   const sdk = new NodeSDK({
     spanProcessors: [new SpyglassSpanProcessor(options), new BatchSpanProcessor(exporter)],
     instrumentations: instrumentationsFor(config),
+    // OTEL_TRACES_SAMPLER, when set, wins; by default only @fastify/otel's own request span is left unrecorded.
+    ...(process.env.OTEL_TRACES_SAMPLER?.trim() ? {} : { sampler: spyglassSampler() }),
     // Spyglass needs traces only: metrics and logs stay off unless their OTEL_*_EXPORTER variable asks for them.
     ...(process.env.OTEL_METRICS_EXPORTER?.trim() ? {} : { metricReaders: [] }),
     ...(process.env.OTEL_LOGS_EXPORTER?.trim() ? {} : { logRecordProcessors: [] }),
