@@ -77,7 +77,13 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
     const applied = await prepareDatabase(writeConn, extensions.flatMap((e) => e.migrations ?? []));
     if (applied.length) logger.info({ migrations: applied }, 'database schema updated');
 
-    http = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: false });
+    const tls = cfg.receive.tls;
+    http = Fastify({
+      loggerInstance: logger as unknown as FastifyBaseLogger,
+      logController: new LogController({ disableRequestLogging: true }),
+      forceCloseConnections: false,
+      ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+    }) as unknown as FastifyInstance;
     http.get('/healthz', async (_req, reply) => {
       if (!accepting) return reply.code(503).send({ status: 'starting or stopping' });
       const failure = pipeline?.queue.lastCommitError;
@@ -99,7 +105,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       processors: handles.flatMap((h) => (h.processor ? [h.processor] : [])),
       consumers: handles.flatMap((h) => (h.consumer ? [h.consumer] : [])),
     });
-    const otlp = { export: pipeline.export, token: cfg.receive.token, maxBodyBytes: cfg.receive.maxBodyBytes };
+    const otlp = { export: pipeline.export, token: cfg.receive.token, maxBodyBytes: cfg.receive.maxBodyBytes, tls };
 
     const addresses: { http?: string; grpc?: string } = {};
     if (cfg.receive.http !== 'off') {
@@ -108,14 +114,14 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       await http.listen({ host, port });
       const bound = http.server.address();
       const boundPort = typeof bound === 'object' && bound ? bound.port : port;
-      addresses.http = `http://${formatHostPort(host, boundPort)}`;
+      addresses.http = `${tls ? 'https' : 'http'}://${formatHostPort(host, boundPort)}`;
       logger.info({ address: addresses.http }, 'OTLP/HTTP listening (POST /v1/traces, GET /healthz)');
     }
     if (cfg.receive.grpc !== 'off') {
       grpc = new OtlpGrpcServer(otlp);
       const { host, port } = parseListenAddress(cfg.receive.grpc, 'receive.grpc');
       addresses.grpc = formatHostPort(host, await grpc.listen(host, port));
-      logger.info({ address: addresses.grpc }, 'OTLP/gRPC listening');
+      logger.info({ address: addresses.grpc, tls: Boolean(tls) }, 'OTLP/gRPC listening');
     }
     for (const h of handles) await h.afterListen?.();
     accepting = true;

@@ -10,6 +10,7 @@ export function createDefaultConfig(): CollectorConfig {
       grpc: '127.0.0.1:4317',
       token: null,
       maxBodyBytes: 64 * 1024 * 1024, // OTLP spec's recommended limit
+      tls: null,
     },
     store: {
       maxQueuedEvents: 100_000,

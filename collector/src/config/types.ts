@@ -21,6 +21,8 @@ export interface ReceiveConfig {
   token: string | null;
   /** Largest request body accepted, after decompression. */
   maxBodyBytes: number;
+  /** PEM certificate (chain) and key, contents not paths: both OTLP listeners then speak TLS only (HTTPS, gRPC over TLS). */
+  tls: { cert: string; key: string } | null;
 }
 
 export interface StoreConfig {

@@ -1,3 +1,4 @@
+import { createSecureContext } from 'node:tls';
 import { compileRouteRules } from '@spyglass/core';
 import { SpyglassError } from '../errors.js';
 import { parseListenAddress } from './address.js';
@@ -13,6 +14,22 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function checkKeys(section: Section, allowed: readonly string[], path: string, problems: string[]): void {
   for (const key of Object.keys(section)) {
     if (!allowed.includes(key)) problems.push(`${path}${key}: unknown setting (known: ${allowed.join(', ')})`);
+  }
+}
+
+/** `{ cert, key }` with PEM contents that make a usable TLS context, or null. */
+function checkTls(tls: unknown, key: string, problems: string[]): void {
+  if (tls === null || tls === undefined) return;
+  const t = tls as Record<string, unknown>;
+  if (typeof tls !== 'object' || typeof t.cert !== 'string' || typeof t.key !== 'string' || !t.cert || !t.key) {
+    problems.push(`${key}: expected { cert, key } with PEM contents (not file paths)`);
+    return;
+  }
+  checkKeys(t, ['cert', 'key'], `${key}.`, problems);
+  try {
+    createSecureContext({ cert: t.cert, key: t.key });
+  } catch (err) {
+    problems.push(`${key}: cannot use the certificate/key: ${(err as Error).message}`);
   }
 }
 
@@ -32,7 +49,7 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   if (typeof config.db !== 'string' || config.db.trim() === '') problems.push('db: must be a file path');
 
   const r = config.receive;
-  checkKeys(r as unknown as Section, ['http', 'grpc', 'token', 'maxBodyBytes'], 'receive.', problems);
+  checkKeys(r as unknown as Section, ['http', 'grpc', 'token', 'maxBodyBytes', 'tls'], 'receive.', problems);
   for (const key of ['http', 'grpc'] as const) {
     if (r[key] === 'off') continue;
     try {
@@ -46,6 +63,7 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
     problems.push('receive.token: must be a string of at least 8 characters (or unset)');
   }
   positiveInt(r.maxBodyBytes, 'receive.maxBodyBytes', problems);
+  checkTls(r.tls, 'receive.tls', problems);
 
   checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans', 'memoryLimit'], 'store.', problems);
   if (typeof config.store.memoryLimit !== 'string' || !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.store.memoryLimit)) {

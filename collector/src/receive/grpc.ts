@@ -9,6 +9,8 @@ export interface OtlpGrpcOptions {
   export: ExportFn;
   token: string | null;
   maxBodyBytes: number;
+  /** PEM certificate and key: the listener then accepts TLS connections only. */
+  tls?: { cert: string; key: string } | null;
 }
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -75,7 +77,11 @@ export class OtlpGrpcServer {
   listen(host: string, port: number): Promise<number> {
     const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, boundPort) => (err ? reject(err) : resolve(boundPort)));
+      const tls = this.opts.tls;
+      const credentials = tls
+        ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false)
+        : grpc.ServerCredentials.createInsecure();
+      this.server.bindAsync(target, credentials, (err, boundPort) => (err ? reject(err) : resolve(boundPort)));
     });
   }
 
