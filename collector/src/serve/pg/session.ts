@@ -375,7 +375,9 @@ export class Session {
     const user = this.startup!.params.user;
     const failed = (): void => {
       const { delayMs, failures } = this.ctx.throttle.failure(this.throttleKey);
-      this.ctx.logger.warn({ user, remote: this.socket.remoteAddress, failures, lockedOutMs: delayMs }, 'sql authentication failed');
+      // An unknown user name is not logged: it is too often a password typed into the wrong field.
+      const who = userOk ? { user } : { unknownUser: true };
+      this.ctx.logger.warn({ ...who, remote: this.socket.remoteAddress, failures, lockedOutMs: delayMs }, 'sql authentication failed');
       this.fatal(new PgError('28P01', `password authentication failed for user "${user}"`));
     };
     if (frame.type !== 'p') return this.fatal(new PgError('08P01', `expected password response, got message type '${frame.type}'`));
