@@ -3,6 +3,8 @@ import { createEnricher, MIGRATIONS as ENRICH_MIGRATIONS, recordEnrichmentInfo, 
 import type { EnrichConfig } from './enrich/index.js';
 import { rulesExtension } from './rules/index.js';
 import { sqlEndpointExtension } from './serve/pg/index.js';
+import { RetentionTask, validateRetentionConfig } from './store/retention.js';
+import type { RetentionConfig } from './store/retention.js';
 
 /** enrich: country/ASN/ip_type and device/bot on every event, before it is stored. */
 export function enrichmentExtension(): CollectorExtension {
@@ -27,6 +29,30 @@ export function enrichmentExtension(): CollectorExtension {
   };
 }
 
+/** store: deletes events, rule_hits and identity_scores older than retention.days, in small batches on its own connection. */
+export function retentionExtension(): CollectorExtension {
+  return {
+    section: 'retention',
+    validate: validateRetentionConfig,
+    async start({ config, instance, logger }) {
+      const cfg = (config as unknown as { retention?: RetentionConfig }).retention ?? validateRetentionConfig(undefined);
+      if (cfg.days === 0) return {};
+      const conn = await instance.connect();
+      const task = new RetentionTask(conn, cfg, logger.child({ stage: 'retention' }));
+      return {
+        // Started once the listeners are up, so a first pass over a large backlog never delays start-up.
+        async afterListen() {
+          task.start();
+        },
+        async close() {
+          await task.close();
+          conn.closeSync();
+        },
+      };
+    },
+  };
+}
+
 /** serve: the PostgreSQL-wire SQL endpoint; opened last, after the instance is locked down for untrusted SQL. */
 export function sqlExtension(): CollectorExtension {
   let log: ((address: string) => void) | undefined;
@@ -42,9 +68,9 @@ export function sqlExtension(): CollectorExtension {
   };
 }
 
-/** The stages around the spine, in pipeline order: enrich before storage, rules after commit, SQL last. */
+/** The stages around the spine, in pipeline order: enrich before storage, rules after commit, retention, SQL last. */
 export function builtinExtensions(): CollectorExtension[] {
-  return [enrichmentExtension(), rulesExtension(), sqlExtension()];
+  return [enrichmentExtension(), rulesExtension(), retentionExtension(), sqlExtension()];
 }
 
 export { rulesExtension };
