@@ -15,6 +15,7 @@ beforeAll(async () => {
     db: join(tmp.dir, 'events.duckdb'),
     receive: { http: '127.0.0.1:0', grpc: '127.0.0.1:0' },
     sql: { listen: '127.0.0.1:0' },
+    retention: { days: 0 }, // spans carry a fixed 2026-11-20 start time, which retention would delete a month later
     log: { level: 'silent' },
   });
 });
