@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
@@ -21,8 +22,8 @@ function validRequest(path = '/ok') {
           {
             spans: [
               {
-                traceId: '5b8efff798038103d269b633813fc60c',
-                spanId: 'eee19b7ec3c1b174',
+                traceId: randomBytes(16).toString('hex'),
+                spanId: randomBytes(8).toString('hex'),
                 name: 'GET',
                 kind: 2,
                 startTimeUnixNano: '1795585833888000000',
