@@ -1,13 +1,13 @@
+import { hash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
-const TWO_52 = 2 ** 52;
-
 /**
- * A 52-bit key for (trace id, span id): span ids are random, so 13 hex digits of each, added modulo 2^52, keep
- * accidental collisions negligible (about N²/2^53 over a window of N spans) while a key costs one number.
+ * A 52-bit key for (trace id, span id): the first 13 hex digits of the MD5 of both ids, so every bit of either id
+ * counts (some SDKs make ids that differ only in their last digits) and accidental collisions stay negligible
+ * (about N²/2^53 over a window of N spans), while a key costs one number. DuckDB computes the same key on reload.
  */
 export function spanKey(traceId: string, spanId: string): number {
-  return (parseInt(spanId.slice(0, 13), 16) + parseInt(traceId.slice(0, 13), 16)) % TWO_52;
+  return parseInt(hash('md5', traceId + spanId).slice(0, 13), 16);
 }
 
 /**
@@ -48,7 +48,7 @@ export class RecentSpans {
     if (this.capacity === 0) return 0;
     // The same key as spanKey(), computed by DuckDB: reading one number per row is far cheaper than two strings.
     const reader = await conn.runAndReadAll(
-      `SELECT CAST((('0x' || substr(span_id, 1, 13))::UBIGINT + ('0x' || substr(trace_id, 1, 13))::UBIGINT) % ${TWO_52} AS DOUBLE)
+      `SELECT CAST(('0x' || substr(md5(trace_id || span_id), 1, 13))::UBIGINT AS DOUBLE)
        FROM events WHERE rowid > (SELECT coalesce(max(rowid), -1) FROM events) - ${this.capacity}`,
     );
     const keys = (reader.getColumns()[0] ?? []) as number[];

@@ -33,6 +33,11 @@ describe('recent-spans.ts', () => {
     expect(r.has(7)).toBe(false);
   });
 
+  it('tells apart ids that differ only in their last digits', () => {
+    expect(spanKey('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331')).not.toBe(spanKey('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203332'));
+    expect(spanKey('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331')).not.toBe(spanKey('0af7651916cd43dd8448eb211c80319d', 'b7ad6b7169203331'));
+  });
+
   it('computes in DuckDB the same keys as in JS when reloading the last spans after a restart', async () => {
     const instance = await openDatabase(join(tmp.dir, 'r.duckdb'));
     const conn = await instance.connect();
