@@ -11,6 +11,7 @@ export const ENV_KEYS: Record<string, string[]> = {
   SPYGLASS_OTLP_GRPC: ['receive', 'grpc'],
   SPYGLASS_TOKEN: ['receive', 'token'],
   SPYGLASS_LOG_LEVEL: ['log', 'level'],
+  SPYGLASS_API_TOKEN: ['rules', 'apiToken'],
   SPYGLASS_SQL: ['sql', 'listen'],
   SPYGLASS_SQL_USER: ['sql', 'user'],
   SPYGLASS_SQL_PASSWORD: ['sql', 'password'],

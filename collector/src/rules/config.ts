@@ -18,6 +18,11 @@ export interface RulesConfig {
    * @default null
    */
   stateFile: string | null;
+  /**
+   * Bearer token for the REST API under /api/rules (env SPYGLASS_API_TOKEN). Without it the API is read-only (behind
+   * the OTLP token when one is set), so whoever may send spans cannot change rules or analyst decisions.
+   */
+  apiToken: string | null;
   /** How long a rule match keeps counting towards an identity's score after its last hit. @default '24h' */
   matchTtl: string;
   /** How often hits and scores are written to DuckDB. @default '1s' */
@@ -33,6 +38,7 @@ export const DEFAULT_RULES_CONFIG: Readonly<RulesConfig> = Object.freeze({
   disable: [],
   thresholds: Object.freeze({ review: 67, block: null }),
   stateFile: null,
+  apiToken: null,
   matchTtl: '24h',
   flushInterval: '1s',
   maxIdentities: 200_000,
@@ -89,6 +95,10 @@ export function validateRulesConfig(raw: unknown): RulesConfig {
   if (r.stateFile !== undefined && r.stateFile !== null) {
     if (typeof r.stateFile !== 'string' || r.stateFile.trim() === '') throw new Error('rules.stateFile must be a file path');
     out.stateFile = r.stateFile;
+  }
+  if (r.apiToken !== undefined && r.apiToken !== null) {
+    if (typeof r.apiToken !== 'string' || r.apiToken.length < 8) throw new Error('rules.apiToken must be a string of at least 8 characters');
+    out.apiToken = r.apiToken;
   }
   if (r.matchTtl !== undefined) {
     parseDurationSeconds(r.matchTtl, 'rules.matchTtl');

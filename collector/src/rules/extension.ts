@@ -22,17 +22,23 @@ export function rulesExtension(): CollectorExtension {
       const config = (ctx.config as unknown as { rules?: RulesConfig }).rules ?? validateRulesConfig(undefined);
       const stateFile = defaultStateFile(ctx.config.db, config.stateFile);
       const engine = await createRuleEngine(config, { instance: ctx.instance, logger: ctx.logger, stateFile });
-      const token = ctx.config.receive.token;
-      const authorized = createBearerCheck(token);
+      // Changes need rules.apiToken; reads need it too when set, otherwise the OTLP token (if any).
+      const readToken = config.apiToken ?? ctx.config.receive.token;
+      const mayRead = createBearerCheck(readToken);
+      const mayWrite = config.apiToken ? createBearerCheck(config.apiToken) : () => false;
       await ctx.http.register(
         async (scope) => {
-          if (token) {
-            scope.addHook('onRequest', async (req, reply) => {
-              if (!authorized(req.headers.authorization)) {
-                await reply.code(401).send({ error: 'unauthorized', message: 'missing or wrong bearer token' });
-              }
-            });
-          }
+          scope.addHook('onRequest', async (req, reply) => {
+            const write = req.method !== 'GET' && req.method !== 'HEAD';
+            if (write && !config.apiToken) {
+              await reply.code(403).send({
+                error: 'read_only',
+                message: 'the rules API is read-only until rules.apiToken (SPYGLASS_API_TOKEN) is set; or use `npx spyglass rules …` on the collector host',
+              });
+            } else if (!(write ? mayWrite : mayRead)(req.headers.authorization)) {
+              await reply.code(401).send({ error: 'unauthorized', message: 'missing or wrong bearer token' });
+            }
+          });
           await scope.register(engine.api);
         },
         { prefix: RULES_API_PREFIX },

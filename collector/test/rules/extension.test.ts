@@ -34,8 +34,21 @@ describe('extension.ts rulesExtension() inside a collector', () => {
     expect(await ok.json()).toMatchObject({ preset: 'api_protection', thresholds: { review: 60, block: null } });
   });
 
-  it('keeps REST changes in the state file next to the database', async () => {
+  it('refuses changes over REST while no rules.apiToken is set, even with the OTLP token', async () => {
     const res = await fetch(`${collector.addresses.http}/api/rules/b19-night-activity/enable`, { method: 'POST', headers: { authorization: 'Bearer s3cret-token-1' } });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: 'read_only', message: expect.stringMatching(/rules\.apiToken \(SPYGLASS_API_TOKEN\)/) });
+  });
+
+  it('keeps REST changes made with the API token in the state file next to the database', async () => {
+    await collector.close();
+    collector = await createCollector(
+      { db, receive: { http: '127.0.0.1:0', grpc: 'off', token: 's3cret-token-1' }, log: { level: 'silent' }, rules: { apiToken: 'rules-admin-token' } } as never,
+      { extensions: [rulesExtension()] },
+    );
+    const url = `${collector.addresses.http}/api/rules/b19-night-activity/enable`;
+    expect((await fetch(url, { method: 'POST', headers: { authorization: 'Bearer s3cret-token-1' } })).status).toBe(401);
+    const res = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer rules-admin-token' } });
     expect(res.status).toBe(200);
     expect(existsSync(`${db}.rules.json`)).toBe(true);
     expect((await collector.query(`SELECT enabled FROM rules WHERE id = 'b19-night-activity'`))[0].enabled).toBe(true);
