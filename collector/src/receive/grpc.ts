@@ -30,7 +30,9 @@ const TRACE_SERVICE: grpc.ServiceDefinition = {
 };
 
 function toServiceError(err: unknown): Partial<grpc.StatusObject> {
-  const e = isSpyglassError(err) ? err : new SpyglassError('SPY_ERR_STORE_WRITE', (err as Error)?.message ?? String(err));
+  // An unexpected error is a bug, not a reason to retry: INTERNAL, which OTLP clients do not retry.
+  if (!isSpyglassError(err)) return { code: GRPC.INTERNAL, details: 'internal error', metadata: new grpc.Metadata() };
+  const e = err;
   const metadata = new grpc.Metadata();
   if (e.retryAfterSeconds !== undefined) {
     metadata.set('grpc-status-details-bin', Buffer.from(encodeRpcStatus(e.grpcCode, e.message, e.retryAfterSeconds)));

@@ -72,7 +72,8 @@ const EVICT_EVERY_FLUSHES = 10;
 const COUNTERS_EVERY = 2;
 /** At most this many identities' counters per timer flush; the rest wait for the next one. */
 const MAX_COUNTER_ROWS = 5000;
-const MAX_WINDOW_KEYS_PER_RULE = 100_000;
+/** Window keys kept over all streaming rules together; each rule gets its share (at least 10k). */
+const MAX_WINDOW_KEYS_TOTAL = 1_000_000;
 
 export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps): Promise<RuleEngine> {
   const { instance, logger } = deps;
@@ -168,9 +169,11 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
     }
     stats.flushes++;
     stats.flushMsMax = Math.max(stats.flushMsMax, Math.round(performance.now() - started));
-    if (stats.flushes % EVICT_EVERY_FLUSHES === 0) {
+    // Evict on schedule, and at once when a flood of new identities took the tracker over its cap.
+    if (stats.flushes % EVICT_EVERY_FLUSHES === 0 || tracker.size > config.maxIdentities) {
       let keys = 0;
-      for (const r of streaming) keys += r.evict(tracker.nowUs, MAX_WINDOW_KEYS_PER_RULE);
+      const perRule = Math.max(10_000, Math.floor(MAX_WINDOW_KEYS_TOTAL / Math.max(1, streaming.length)));
+      for (const r of streaming) keys += r.evict(tracker.nowUs, perRule);
       stats.windowKeys = keys;
       tracker.evict();
     }
@@ -197,8 +200,10 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   function flushTick(): void {
     if (flushing || closed) return;
     flushing = true;
-    const all = ++ticks % COUNTERS_EVERY === 0;
-    flushChain = flushChain.then(() => doFlush(all, MAX_COUNTER_ROWS)).finally(() => (flushing = false));
+    // Over the identity cap, write every pending counter now: identities with unwritten counters cannot be evicted.
+    const overCap = tracker.size > config.maxIdentities;
+    const all = ++ticks % COUNTERS_EVERY === 0 || overCap;
+    flushChain = flushChain.then(() => doFlush(all, overCap ? Infinity : MAX_COUNTER_ROWS)).finally(() => (flushing = false));
   }
 
   async function runSqlRules(onlyDue = false): Promise<void> {
