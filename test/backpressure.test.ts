@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector } from '../collector/src/index.js';
 import type { Collector } from '../collector/src/index.js';
 import { ExportTraceServiceRequest, RetryInfo, RpcStatus } from '../collector/src/decode/protobuf.js';
+import { rawExportClient } from './helpers/grpc-export.js';
 import { tempDir } from './helpers/temp.js';
 
 const tmp = tempDir();
@@ -62,27 +63,8 @@ describe('backpressure: a full ingest queue asks senders to retry', () => {
   });
 
   it('answers gRPC UNAVAILABLE with RetryInfo', async () => {
-    const Client = grpc.makeGenericClientConstructor(
-      {
-        export: {
-          path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: (b: Buffer) => b,
-          requestDeserialize: (b: Buffer) => b,
-          responseSerialize: (b: Buffer) => b,
-          responseDeserialize: (b: Buffer) => b,
-        },
-      },
-      'TraceService',
-    );
-    const client = new Client(collector.addresses.grpc!, grpc.credentials.createInsecure()) as unknown as {
-      export(b: Buffer, cb: (err: grpc.ServiceError | null) => void): void;
-      close(): void;
-    };
-    const errors = await Promise.all(
-      Array.from({ length: 30 }, () => new Promise<grpc.ServiceError | null>((resolve) => client.export(body(512), (err) => resolve(err)))),
-    );
+    const client = rawExportClient(collector.addresses.grpc!);
+    const errors = await Promise.all(Array.from({ length: 30 }, async () => (await client.export(body(512))).err));
     client.close();
     const unavailable = errors.filter((e) => e?.code === grpc.status.UNAVAILABLE);
     expect(unavailable.length).toBeGreaterThan(0);

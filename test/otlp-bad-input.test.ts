@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector } from '../collector/src/index.js';
 import type { Collector } from '../collector/src/index.js';
 import { ExportTraceServiceRequest, ExportTraceServiceResponse, RpcStatus } from '../collector/src/decode/protobuf.js';
+import { rawExportClient } from './helpers/grpc-export.js';
 import { tempDir } from './helpers/temp.js';
 
 const tmp = tempDir();
@@ -157,31 +158,13 @@ describe('OTLP/HTTP rejects bad input with the right status and keeps serving', 
 });
 
 describe('OTLP/gRPC rejects bad input', () => {
-  function callExport(body: Buffer, token = TOKEN): Promise<{ err: grpc.ServiceError | null; res?: Buffer }> {
-    const Client = grpc.makeGenericClientConstructor(
-      {
-        export: {
-          path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: (b: Buffer) => b,
-          requestDeserialize: (b: Buffer) => b,
-          responseSerialize: (b: Buffer) => b,
-          responseDeserialize: (b: Buffer) => b,
-        },
-      },
-      'TraceService',
-    );
-    const client = new Client(collector.addresses.grpc!, grpc.credentials.createInsecure()) as unknown as {
-      export(b: Buffer, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: Buffer) => void): void;
-      close(): void;
-    };
-    const md = new grpc.Metadata();
-    md.set('authorization', `Bearer ${token}`);
-    return new Promise((resolve) => client.export(body, md, (err, res) => {
+  async function callExport(body: Buffer, token = TOKEN) {
+    const client = rawExportClient(collector.addresses.grpc!);
+    try {
+      return await client.export(body, token);
+    } finally {
       client.close();
-      resolve({ err, res });
-    }));
+    }
   }
 
   it('garbage → INVALID_ARGUMENT; wrong token → UNAUTHENTICATED; valid → OK', async () => {

@@ -12,8 +12,9 @@ const str = (key: string, value: string) => ({ key, value: { stringValue: value 
 const int = (key: string, value: number) => ({ key, value: { intValue: value } });
 
 /**
- * One OTLP protobuf request of `size` server spans with fresh ids (never deduplicated), a mix of logged-in users,
- * anonymous visitors, 404 probing and failed logins from many networks, so the rule engine has work to do.
+ * One OTLP protobuf request of `size` server spans with fresh ids (never deduplicated): logged-in users and
+ * anonymous visitors from a population of 20k networks, 404 probing from 200 networks and failed logins, so the
+ * rule engine has work to do and identities repeat as they do in real traffic.
  * Encoded with Spyglass' own schema: cheap enough to keep a load generator off the collector's CPU budget.
  */
 export function syntheticBody(seq: number, size = 512): Uint8Array {
@@ -21,16 +22,20 @@ export function syntheticBody(seq: number, size = 512): Uint8Array {
   const spans = Array.from({ length: size }, (_, i) => {
     const n = seq * size + i;
     const kind = n % 10;
-    const ip = `${20 + (n % 180)}.${(n >> 3) % 256}.${(n >> 7) % 256}.${n % 250}`;
+    // A population that repeats, as real clients do: 20k client networks, 3k users, 200 probing networks.
+    const client = (n * 7919) % 20_000;
+    const ip = `${20 + (client % 180)}.${(client >> 3) % 256}.${(client >> 7) % 64}.${1 + (n % 250)}`;
     const attrs =
       kind < 5
-        ? [str('http.request.method', 'GET'), str('url.path', `/api/products/${n % 500}`), str('http.route', '/api/products/:id'), int('http.response.status_code', 200), str('user.id', `user${n % 3000}`)]
+        ? [str('http.request.method', 'GET'), str('url.path', `/api/products/${n % 500}`), str('http.route', '/api/products/:id'), int('http.response.status_code', 200), str('user.id', `user${client % 3000}`)]
         : kind < 7
           ? [str('http.request.method', 'GET'), str('url.path', '/api/products'), str('http.route', '/api/products'), int('http.response.status_code', 200)]
           : kind < 9
             ? [str('http.request.method', 'GET'), str('url.path', `/.env${n % 97}`), int('http.response.status_code', 404)]
+              .concat(str('client.address', `${45 + (n % 5)}.155.${(n >> 2) % 40}.${1 + (n % 200)}`))
             : [str('http.request.method', 'POST'), str('url.path', '/api/login'), str('http.route', '/api/login'), int('http.response.status_code', 401)];
-    attrs.push(str('client.address', ip), str('user_agent.original', UAS[n % UAS.length]));
+    if (!attrs.some((a) => a.key === 'client.address')) attrs.push(str('client.address', ip));
+    attrs.push(str('user_agent.original', UAS[n % UAS.length]));
     return {
       traceId: randomBytes(16),
       spanId: randomBytes(8),
