@@ -10,6 +10,7 @@ import { ExportTraceServiceResponse, RpcStatus } from '../collector/src/decode/p
 import { FUZZ_TOKEN, startFuzzCollector } from './fuzz/child-collector.js';
 import type { FuzzCollector } from './fuzz/child-collector.js';
 import { jsonCase, probeRequest, protobufCase } from './fuzz/otlp-cases.js';
+import type { FuzzCase } from './fuzz/otlp-cases.js';
 import { AcceptedKeys, compareWithStore } from './fuzz/oracle.js';
 import { Random } from '../collector/src/simulate/random.js';
 import { tempDir } from './helpers/temp.js';

@@ -9,6 +9,8 @@ import { ExportTraceServiceRequest, ExportTraceServiceResponse, RpcStatus } from
 import { rawExportClient } from './helpers/grpc-export.js';
 import { tempDir } from './helpers/temp.js';
 
+type RequestBody = string | Buffer | Uint8Array;
+
 const tmp = tempDir();
 const TOKEN = 'test-token-1234';
 let collector: Collector;
@@ -44,7 +46,7 @@ function validRequest(path = '/ok') {
   };
 }
 
-async function post(body: BodyInit, headers: Record<string, string>, path = '/v1/traces') {
+async function post(body: RequestBody, headers: Record<string, string>, path = '/v1/traces') {
   return fetch(`${collector.addresses.http}${path}`, { method: 'POST', body, headers: { authorization: `Bearer ${TOKEN}`, ...headers } });
 }
 
@@ -80,7 +82,7 @@ describe('OTLP/HTTP rejects bad input with the right status and keeps serving', 
     ['JSON attributes of the wrong shape', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ attributes: [1, 2] }] }] }] }), 'application/json', 400, /attributes\[0\]/],
     ['a content type that is not OTLP', 'hello', 'text/plain', 415, /unsupported content type/],
   ])('%s → %i', async (_name, body, type, status, message) => {
-    const res = await post(body as BodyInit, { 'content-type': type as string });
+    const res = await post(body as RequestBody, { 'content-type': type as string });
     expect(res.status).toBe(status);
     const text = type === 'application/x-protobuf' ? (RpcStatus.decode(new Uint8Array(await res.arrayBuffer())) as unknown as { message: string }).message : await res.text();
     expect(text).toMatch(message as RegExp);
@@ -128,7 +130,7 @@ describe('OTLP/HTTP rejects bad input with the right status and keeps serving', 
     const res = await post(JSON.stringify(req), { 'content-type': 'application/json' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
-    const body = await res.json();
+    const body = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
     expect(body.partialSuccess.rejectedSpans).toBe('2');
     expect(body.partialSuccess.errorMessage).toMatch(/"bad-id" has an invalid trace or span id/);
     expect(body.partialSuccess.errorMessage).toMatch(/"no-identity" has neither a user id nor a valid client address/);

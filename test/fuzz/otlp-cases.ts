@@ -95,7 +95,7 @@ function randomAnyValue(r: Random, depth = 0): AnyValueObject {
 }
 
 function validHttpAttributes(r: Random, id: number, index: number): Array<{ key: string; value: AnyValueObject }> {
-  const attrs = [
+  const attrs: Array<{ key: string; value: AnyValueObject }> = [
     { key: 'http.request.method', value: { stringValue: r.pick(['GET', 'POST', 'PUT', 'DELETE', 'get']) } },
     { key: 'url.path', value: { stringValue: `/fuzz/${id}/${index}` } },
     { key: 'http.response.status_code', value: { intValue: r.pick([200, 201, 302, 401, 404, 500]) } },

@@ -152,11 +152,11 @@ function bindBody(r: Random): Buffer {
   if (r.chance(0.4)) return Buffer.concat([cstr(''), cstr(''), i16(0), i16(0), i16(r.int(0, 1))]);
   const formats = r.chance(0.8) ? r.int(0, 2) : r.pick([-1, 32767]);
   const params = r.chance(0.8) ? r.int(0, 2) : r.pick([-5, 32767]);
-  const parts = [cstr(r.pick(['', 'p1'])), cstr(r.pick(['', '', '', 's1', 'nope'])), i16(formats)];
+  const parts: Buffer[] = [cstr(r.pick(['', 'p1'])), cstr(r.pick(['', '', '', 's1', 'nope'])), i16(formats)];
   for (let i = 0; i < Math.min(Math.max(formats, 0), 3); i++) parts.push(i16(r.pick([0, 1, 2, -1])));
   parts.push(i16(params));
   for (let i = 0; i < Math.min(Math.max(params, 0), 3); i++) {
-    const value = r.pick([Buffer.from('42'), Buffer.from('abc'), Buffer.alloc(4), Buffer.alloc(8, 0xff), randomBytes(r, 30)]);
+    const value: Buffer = r.pick<Buffer>([Buffer.from('42'), Buffer.from('abc'), Buffer.alloc(4), Buffer.alloc(8, 0xff), randomBytes(r, 30)]);
     const declared = r.chance(0.85) ? value.length : r.pick([-1, -2, 2_000_000_000, value.length + 10]);
     parts.push(i32(declared), value);
   }
