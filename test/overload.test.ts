@@ -67,12 +67,13 @@ describe('sustained overload', () => {
   it('refuses with 503 instead of buffering, stays under the memory bound, and exporter retries deliver everything', async () => {
     const db = join(tmp.dir, 'overload.duckdb');
     const config = join(tmp.dir, 'overload.yaml');
-    // A queue of 5,000 events against 24 exporters with 512 spans each in flight: about 2.5x what it may hold.
+    // A queue of 5,000 events against 30 exporters with 512 spans each in flight: 3x what it may hold, sustained
+    // until all 120 batches are through.
     writeFileSync(config, 'store:\n  maxQueuedEvents: 5000\n');
     running = await startCollectorProcess(['--config', config, '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', 'off']);
     const pid = running.child.pid!;
     const batches = makeBatches(120, 512);
-    const exporters = Array.from({ length: 24 }, () => new OTLPTraceExporter({ url: `${running!.http}/v1/traces`, timeoutMillis: 30_000 }));
+    const exporters = Array.from({ length: 30 }, () => new OTLPTraceExporter({ url: `${running!.http}/v1/traces`, timeoutMillis: 30_000 }));
 
     let peak = rssMb(pid);
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
