@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExportTraceServiceRequest } from '../collector/src/decode/protobuf.js';
 import { runSqlOnFile } from '../collector/src/cli/sql-command.js';
 import { startCollectorProcess, waitForExit } from './helpers/child.js';
 import type { RunningCollector } from './helpers/child.js';
+import { otlpBody } from './helpers/otlp-body.js';
 import { tempDir } from './helpers/temp.js';
 
 const tmp = tempDir();
@@ -34,33 +33,15 @@ function mulberry32(seed: number) {
   };
 }
 
-interface Batch {
-  body: Uint8Array;
-  spanIds: string[];
-}
+type Batch = ReturnType<typeof otlpBody>;
 
 function batch(n: number, tag: string): Batch {
-  const spanIds: string[] = [];
-  const spans = Array.from({ length: n }, (_, i) => {
-    const spanId = randomBytes(8);
-    spanIds.push(spanId.toString('hex'));
-    return {
-      traceId: randomBytes(16),
-      spanId,
-      kind: 2,
-      name: 'GET /items/:id',
-      startTimeUnixNano: (BigInt(Date.now()) * 1_000_000n).toString(),
-      endTimeUnixNano: (BigInt(Date.now() + 3) * 1_000_000n).toString(),
-      attributes: [
-        { key: 'http.request.method', value: { stringValue: 'GET' } },
-        { key: 'url.path', value: { stringValue: `/items/${tag}-${i}` } },
-        { key: 'http.response.status_code', value: { intValue: i % 7 === 0 ? 404 : 200 } },
-        { key: 'client.address', value: { stringValue: `192.0.2.${i % 250}` } },
-      ],
-    };
-  });
-  const msg = ExportTraceServiceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
-  return { body: ExportTraceServiceRequest.encode(msg).finish(), spanIds };
+  return otlpBody(n, (i) => ({
+    'http.request.method': 'GET',
+    'url.path': `/items/${tag}-${i}`,
+    'http.response.status_code': i % 7 === 0 ? 404 : 200,
+    'client.address': `192.0.2.${i % 250}`,
+  }));
 }
 
 async function post(url: string, b: Batch): Promise<boolean> {

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector } from '../collector/src/index.js';
 import type { Collector } from '../collector/src/index.js';
-import { ExportTraceServiceRequest, RetryInfo, RpcStatus } from '../collector/src/decode/protobuf.js';
+import { RetryInfo, RpcStatus } from '../collector/src/decode/protobuf.js';
 import { rawExportClient } from './helpers/grpc-export.js';
+import { otlpBody } from './helpers/otlp-body.js';
 import { tempDir } from './helpers/temp.js';
 
 const tmp = tempDir();
@@ -28,20 +28,8 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-function body(n: number): Buffer {
-  const spans = Array.from({ length: n }, (_, i) => ({
-    traceId: randomBytes(16),
-    spanId: randomBytes(8),
-    kind: 2,
-    startTimeUnixNano: Date.now() * 1e6,
-    attributes: [
-      { key: 'http.request.method', value: { stringValue: 'GET' } },
-      { key: 'url.path', value: { stringValue: `/bp/${i}` } },
-      { key: 'client.address', value: { stringValue: '192.0.2.7' } },
-    ],
-  }));
-  return Buffer.from(ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] })).finish());
-}
+const body = (n: number) =>
+  otlpBody(n, (i) => ({ 'http.request.method': 'GET', 'url.path': `/bp/${i}`, 'client.address': '192.0.2.7' })).body;
 
 describe('backpressure: a full ingest queue asks senders to retry', () => {
   it('answers OTLP/HTTP 503 with Retry-After and stores exactly what it acknowledged', async () => {

@@ -8,9 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSqlOnFile } from '../collector/src/cli/sql-command.js';
-import { ExportTraceServiceRequest } from '../collector/src/decode/protobuf.js';
 import { SPYGLASS_BIN, startCollectorProcess, waitForExit } from './helpers/child.js';
 import type { RunningCollector } from './helpers/child.js';
+import { otlpBody } from './helpers/otlp-body.js';
 import { tempDir } from './helpers/temp.js';
 
 const tmp = tempDir('spyglass-faults-');
@@ -38,22 +38,14 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-function body(n: number): Buffer {
-  const spans = Array.from({ length: n }, (_, i) => ({
-    traceId: randomBytes(16),
-    spanId: randomBytes(8),
-    kind: 2,
-    startTimeUnixNano: Date.now() * 1e6,
-    attributes: [
-      { key: 'http.request.method', value: { stringValue: 'GET' } },
-      { key: 'url.path', value: { stringValue: `/fill/${randomBytes(24).toString('hex')}` } },
-      { key: 'user_agent.original', value: { stringValue: `agent-${randomBytes(40).toString('hex')}` } },
-      { key: 'http.response.status_code', value: { intValue: 200 } },
-      { key: 'client.address', value: { stringValue: `198.51.100.${i % 250}` } },
-    ],
-  }));
-  return Buffer.from(ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] })).finish());
-}
+const body = (n: number) =>
+  otlpBody(n, (i) => ({
+    'http.request.method': 'GET',
+    'url.path': `/fill/${randomBytes(24).toString('hex')}`,
+    'user_agent.original': `agent-${randomBytes(40).toString('hex')}`,
+    'http.response.status_code': 200,
+    'client.address': `198.51.100.${i % 250}`,
+  })).body;
 
 function run(args: string[]): { code: number; stderr: string } {
   try {

@@ -6,6 +6,7 @@ import { decodeAnyValue } from '../decode/protobuf.js';
 import { readHttpFields } from './http-fields.js';
 import { FIELD_LIMITS, MAX_EVENT_TIME_US, truncate } from './limits.js';
 import { anyToInt, anyToString, idToHex, int64ToNumber } from './otlp-values.js';
+import { UNENRICHED } from './security-event.js';
 import type { IdentityKind, SecurityEvent } from './security-event.js';
 
 export interface MapResult {
@@ -154,14 +155,7 @@ export function mapSpansToEvents(req: TraceRequest, classifier: RouteClassifier)
           traceId,
           spanId,
           durationMs: endNs !== undefined && endNs >= startNs ? (endNs - startNs) / 1e6 : null,
-          country: null,
-          asn: null,
-          asOrg: null,
-          ipType: null,
-          deviceType: null,
-          browser: null,
-          os: null,
-          isBot: null,
+          ...UNENRICHED,
         });
       }
     }

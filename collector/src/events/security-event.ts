@@ -37,5 +37,17 @@ export interface SecurityEvent {
   isBot: boolean | null;
 }
 
+/** The enrichment fields of an event before the enrich stage has run (or with enrichment off). */
+export const UNENRICHED = Object.freeze({
+  country: null,
+  asn: null,
+  asOrg: null,
+  ipType: null,
+  deviceType: null,
+  browser: null,
+  os: null,
+  isBot: null,
+} as const satisfies Partial<SecurityEvent>);
+
 /** A batch as it moves through the pipeline; the callee owns it after the call. */
 export type EventBatch = SecurityEvent[];

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import type { SecurityEvent } from '../../src/events/security-event.js';
+import { UNENRICHED } from '../../src/events/security-event.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -24,14 +25,7 @@ export function event(overrides: Partial<SecurityEvent> = {}): SecurityEvent {
     traceId: '0af7651916cd43dd8448eb211c80319c',
     spanId: 'b7ad6b7169203331',
     durationMs: 12,
-    country: null,
-    asn: null,
-    asOrg: null,
-    ipType: null,
-    deviceType: null,
-    browser: null,
-    os: null,
-    isBot: null,
+    ...UNENRICHED,
     ...overrides,
   };
 }
