@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSqlOnFile } from '../collector/src/cli/sql-command.js';
-import { startCollectorProcess, waitForExit } from './helpers/child.js';
+import { Random } from '../collector/src/simulate/random.js';
+import { startCollectorProcess, waitForExit, killCollector } from './helpers/child.js';
 import type { RunningCollector } from './helpers/child.js';
 import { otlpBody } from './helpers/otlp-body.js';
 import { tempDir } from './helpers/temp.js';
@@ -16,22 +17,9 @@ const ARGS = ['--config', config, '--db', db, '--otlp-http', '127.0.0.1:0', '--o
 let running: RunningCollector | undefined;
 
 afterAll(async () => {
-  if (running && running.child.exitCode === null) {
-    running.child.kill('SIGKILL');
-    await waitForExit(running.child);
-  }
+  await killCollector(running);
   tmp.cleanup();
 });
-
-/** A seeded PRNG, so a failing run can be replayed. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Batch = ReturnType<typeof otlpBody>;
 
@@ -56,7 +44,7 @@ async function post(url: string, b: Batch): Promise<boolean> {
 
 describe('a span is acknowledged only after it is committed, and stored once', () => {
   it('survives 20 kill -9 during sustained ingest: every span stored exactly once, after senders retry', async () => {
-    const random = mulberry32(20261125);
+    const random = new Random(20261125); // seeded, so a failing run can be replayed
     const sent = new Set<string>();
     const acknowledged = new Set<string>();
     let unanswered: Batch[] = []; // sent but not acknowledged: the "exporter" resends these after the restart
@@ -74,7 +62,7 @@ describe('a span is acknowledged only after it is committed, and stored once', (
           else unanswered.push(b);
         }
       });
-      await new Promise((r) => setTimeout(r, 200 + random() * 600));
+      await new Promise((r) => setTimeout(r, 200 + random.next() * 600));
       running.child.kill('SIGKILL');
       stop = true;
       await Promise.all(senders);

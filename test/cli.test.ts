@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SPYGLASS_BIN, startCollectorProcess, waitForExit } from './helpers/child.js';
+import { killCollector, SPYGLASS_BIN, startCollectorProcess, waitForExit } from './helpers/child.js';
 import type { RunningCollector } from './helpers/child.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -12,12 +12,7 @@ const tmp = tempDir();
 const children: RunningCollector[] = [];
 
 afterAll(async () => {
-  for (const c of children) {
-    if (c.child.exitCode === null) {
-      c.child.kill('SIGKILL');
-      await waitForExit(c.child);
-    }
-  }
+  for (const c of children) await killCollector(c);
   tmp.cleanup();
 });
 

@@ -15,7 +15,7 @@ import { validateRulesConfig } from '../collector/src/rules/config.js';
 import { createRuleEngine } from '../collector/src/rules/engine.js';
 import { openTestDb, silent } from '../collector/test/rules/helpers/engine-db.js';
 import { Random } from '../collector/src/simulate/random.js';
-import { startCollectorProcess, waitForExit } from './helpers/child.js';
+import { startCollectorProcess, waitForExit, killCollector } from './helpers/child.js';
 import type { RunningCollector } from './helpers/child.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -41,10 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (c && c.child.exitCode === null) {
-    c.child.kill('SIGKILL');
-    await waitForExit(c.child);
-  }
+  await killCollector(c);
   tmp.cleanup();
 });
 

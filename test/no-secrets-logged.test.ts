@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCollectorProcess, waitForExit } from './helpers/child.js';
+import { startCollectorProcess, waitForExit, killCollector } from './helpers/child.js';
 import type { RunningCollector } from './helpers/child.js';
 import { probeRequest } from './fuzz/otlp-cases.js';
 import { tempDir } from './helpers/temp.js';
@@ -38,10 +38,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (c && c.child.exitCode === null) {
-    c.child.kill('SIGKILL');
-    await waitForExit(c.child);
-  }
+  await killCollector(c);
   tmp.cleanup();
 });
 

@@ -13,7 +13,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSqlOnFile } from '../collector/src/cli/sql-command.js';
-import { startCollectorProcess, waitForExit } from './helpers/child.js';
+import { startCollectorProcess, waitForExit, killCollector } from './helpers/child.js';
 import type { RunningCollector } from './helpers/child.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -23,10 +23,7 @@ const tmp = tempDir();
 let running: RunningCollector | undefined;
 
 afterAll(async () => {
-  if (running && running.child.exitCode === null) {
-    running.child.kill('SIGKILL');
-    await waitForExit(running.child);
-  }
+  await killCollector(running);
   tmp.cleanup();
 });
 

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSqlOnFile } from '../collector/src/cli/sql-command.js';
-import { SPYGLASS_BIN, startCollectorProcess, waitForExit } from './helpers/child.js';
+import { SPYGLASS_BIN, startCollectorProcess, waitForExit, killCollector } from './helpers/child.js';
 import type { RunningCollector } from './helpers/child.js';
 import { otlpBody } from './helpers/otlp-body.js';
 import { tempDir } from './helpers/temp.js';
@@ -30,10 +30,7 @@ function mountTmpfs(name: string, options: string): string {
 }
 
 afterAll(async () => {
-  if (running && running.child.exitCode === null) {
-    running.child.kill('SIGKILL');
-    await waitForExit(running.child);
-  }
+  await killCollector(running);
   for (const m of mounts) execFileSync('umount', [m]);
   tmp.cleanup();
 });

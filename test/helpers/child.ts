@@ -53,3 +53,10 @@ export function waitForExit(child: ChildProcess): Promise<{ code: number | null;
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
+
+/** Kills a collector a test started (if it is still running) and waits for it to be gone. */
+export async function killCollector(c: RunningCollector | undefined): Promise<void> {
+  if (!c || c.child.exitCode !== null || c.child.signalCode !== null) return;
+  c.child.kill('SIGKILL');
+  await waitForExit(c.child);
+}

@@ -5,6 +5,7 @@ import { DEFAULT_DB_PATH } from '../config/defaults.js';
 import { isSpyglassError } from '../errors.js';
 import { DEFAULT_SQL_CONFIG, parseListen, readSqlPassword, runSqlOverWire } from '../serve/pg/index.js';
 import { openDatabase } from '../store/database.js';
+import { plainRows } from '../store/query.js';
 import { formatRows } from './format.js';
 import type { OutputFormat } from './format.js';
 
@@ -18,22 +19,12 @@ export async function runSqlOnFile(dbPath: string, sql: string): Promise<{ colum
   try {
     const reader = await conn.runAndReadAll(sql);
     const columns = reader.columnNames();
-    const rows = await queryRowsFromReader(reader);
+    const rows = plainRows(reader);
     return { columns, rows };
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
-}
-
-async function queryRowsFromReader(reader: Awaited<ReturnType<import('@duckdb/node-api').DuckDBConnection['runAndReadAll']>>) {
-  return reader.getRowObjectsJS().map((row) => {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(row)) {
-      out[k] = typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : v;
-    }
-    return out;
-  });
 }
 
 interface SqlFlags {
