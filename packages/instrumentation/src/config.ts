@@ -9,7 +9,7 @@ import {
 } from '@spyglass/core';
 import { SpyglassConfigError } from './config-error.js';
 import { DEFAULT_REDACTED_QUERY_PARAMS, OTEL_REDACTED_QUERY_PARAMS } from './query-redaction.js';
-import type { SpyglassOptions } from './types.js';
+import type { FastifyInstrumentationMode, SpyglassOptions } from './types.js';
 
 /** Options after validation: compiled, frozen and ready for the request path. */
 export interface SpyglassConfig {
@@ -20,11 +20,22 @@ export interface SpyglassConfig {
   readonly redactQueryParams: ReadonlySet<string>;
   readonly classifier: RouteClassifier;
   readonly identify: SpyglassOptions['identify'];
+  readonly fastifyInstrumentation: FastifyInstrumentationMode;
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FORBIDDEN_USER_HEADERS = new Set(['cookie', 'authorization', 'proxy-authorization', 'host']);
-const KNOWN_OPTIONS = new Set(['userHeader', 'trustedProxies', 'redactQueryParams', 'routeRules', 'defaultRouteRules', 'identify']);
+const KNOWN_OPTIONS = new Set(['userHeader', 'trustedProxies', 'redactQueryParams', 'routeRules', 'defaultRouteRules', 'identify', 'fastifyInstrumentation']);
+const FASTIFY_INSTRUMENTATION_MODES: readonly FastifyInstrumentationMode[] = ['route', 'otel'];
+
+function fastifyInstrumentationMode(value: unknown): FastifyInstrumentationMode {
+  if (value === undefined) return 'route';
+  if (FASTIFY_INSTRUMENTATION_MODES.includes(value as FastifyInstrumentationMode)) return value as FastifyInstrumentationMode;
+  throw new SpyglassConfigError(
+    'fastifyInstrumentation',
+    `${JSON.stringify(value)} is not one of ${FASTIFY_INSTRUMENTATION_MODES.map((m) => `"${m}"`).join(', ')} (route: http.route only; otel: @fastify/otel)`,
+  );
+}
 
 function stringList(key: string, value: unknown): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.trim() === '')) {
@@ -93,5 +104,6 @@ export function resolveSpyglassConfig(options: SpyglassOptions = {}): SpyglassCo
     redactQueryParams: new Set([...OTEL_REDACTED_QUERY_PARAMS, ...redact].map((n) => n.toLowerCase())),
     classifier: compileClassifier(options),
     identify: options.identify,
+    fastifyInstrumentation: fastifyInstrumentationMode(options.fastifyInstrumentation),
   });
 }

@@ -11,6 +11,7 @@ export const SPYGLASS_ENV = {
   redactQueryParams: 'SPYGLASS_REDACT_QUERY_PARAMS',
   routeRules: 'SPYGLASS_ROUTE_RULES',
   defaultRouteRules: 'SPYGLASS_DEFAULT_ROUTE_RULES',
+  fastifyInstrumentation: 'SPYGLASS_FASTIFY_INSTRUMENTATION',
 } as const;
 
 function list(raw: string): string[] {
@@ -67,6 +68,9 @@ export function spyglassOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Sp
   if (rulesFile) options.routeRules = loadRouteRulesFile(rulesFile.trim());
   const defaults = get(SPYGLASS_ENV.defaultRouteRules);
   if (defaults) options.defaultRouteRules = bool(SPYGLASS_ENV.defaultRouteRules, defaults);
+  const fastify = get(SPYGLASS_ENV.fastifyInstrumentation);
+  // Validated with the other options (resolveSpyglassConfig), which names the variable in its error.
+  if (fastify) options.fastifyInstrumentation = fastify.trim() as SpyglassOptions['fastifyInstrumentation'];
   return options;
 }
 

@@ -14,4 +14,5 @@ export { redactQuery, REDACTED, DEFAULT_REDACTED_QUERY_PARAMS, OTEL_REDACTED_QUE
 export { securityAttributes } from './security-attributes.js';
 export type { RequestFacts } from './security-attributes.js';
 export { DEFAULT_OTLP_TRACES_URL } from './exporter-options.js';
-export type { SpyglassOptions } from './types.js';
+export type { SpyglassOptions, FastifyInstrumentationMode } from './types.js';
+export { FastifyRouteInstrumentation } from './fastify-route.js';

@@ -7,6 +7,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resolveSpyglassConfig, type SpyglassConfig } from './config.js';
 import { exporterOptionsFromEnv } from './exporter-options.js';
+import { FastifyRouteInstrumentation } from './fastify-route.js';
 import { httpConfigFor } from './http-config.js';
 import { spyglassSampler } from './route-only-sampler.js';
 import { SpyglassSpanProcessor } from './span-processor.js';
@@ -18,7 +19,7 @@ export interface SpyglassSdk {
   shutdown(): Promise<void>;
 }
 
-/** The instrumentations `startSpyglass` installs: HTTP with the Spyglass hooks, express and fastify routes. */
+/** The instrumentations `startSpyglass` installs: HTTP with the Spyglass hooks, express and fastify routes (`fastifyInstrumentation`). */
 export function spyglassInstrumentations(options: SpyglassOptions = {}): Instrumentation[] {
   return instrumentationsFor(resolveSpyglassConfig(options));
 }
@@ -27,8 +28,11 @@ function instrumentationsFor(config: SpyglassConfig): Instrumentation[] {
   return [
     new HttpInstrumentation(httpConfigFor(config)),
     new ExpressInstrumentation(),
-    // Only the route is needed from fastify: no span per hook or handler.
-    new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false, instrumentHandler: false }) as unknown as Instrumentation,
+    // Only the route is needed from fastify. `otel`: no span per hook or handler, and the sampler leaves its
+    // request span unrecorded; still several times the CPU of the route hook (docs/benchmarks.md).
+    config.fastifyInstrumentation === 'otel'
+      ? (new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false, instrumentHandler: false }) as unknown as Instrumentation)
+      : new FastifyRouteInstrumentation(),
   ];
 }
 

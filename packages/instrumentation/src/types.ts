@@ -45,4 +45,13 @@ export interface SpyglassOptions {
    * @default undefined
    */
   identify?: (request: IncomingMessage) => string | null | undefined;
+  /**
+   * How fastify routes reach the HTTP server span (env `SPYGLASS_FASTIFY_INSTRUMENTATION`): `route` sets only
+   * `http.route` (and the span name) from one `onRequest` hook; `otel` installs `@fastify/otel`, which does the same
+   * through its own per-request span and hooks and costs more CPU (see docs/benchmarks.md). `startSpyglass` only.
+   * @default 'route'
+   */
+  fastifyInstrumentation?: FastifyInstrumentationMode;
 }
+
+export type FastifyInstrumentationMode = 'route' | 'otel';

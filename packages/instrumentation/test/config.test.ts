@@ -51,6 +51,16 @@ describe('resolveSpyglassConfig()', () => {
     expect(errorOf(() => resolveSpyglassConfig({ trustedProx: [] } as never)).message).toMatch(/trustedProx: unknown option/);
   });
 
+  it("uses Spyglass's fastify route hook unless @fastify/otel is asked for, and refuses other values", () => {
+    expect(resolveSpyglassConfig().fastifyInstrumentation).toBe('route');
+    expect(resolveSpyglassConfig({ fastifyInstrumentation: 'otel' }).fastifyInstrumentation).toBe('otel');
+    const err = errorOf(() => resolveSpyglassConfig({ fastifyInstrumentation: 'fastify-otel' as never }));
+    expect(err.key).toBe('fastifyInstrumentation');
+    expect(err.message).toMatch(/"fastify-otel" is not one of "route", "otel"/);
+    expect(spyglassOptionsFromEnv({ SPYGLASS_FASTIFY_INSTRUMENTATION: ' otel ' }).fastifyInstrumentation).toBe('otel');
+    expect(spyglassOptionsFromEnv({ SPYGLASS_FASTIFY_INSTRUMENTATION: '' }).fastifyInstrumentation).toBeUndefined();
+  });
+
   it('refuses a user header without trusted proxies, and the cookie or authorization header', () => {
     expect(errorOf(() => resolveSpyglassConfig({ userHeader: 'x-user' })).message).toMatch(/needs trustedProxies/);
     expect(errorOf(() => resolveSpyglassConfig({ userHeader: 'Authorization', trustedProxies: ['::1'] })).message).toMatch(/cannot carry/);

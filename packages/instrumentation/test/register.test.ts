@@ -30,6 +30,12 @@ describe('@spyglass/instrumentation/register', () => {
     expect(result.stderr).toMatch(/^\[spyglass\] invalid configuration: SPYGLASS_TRUSTED_PROXIES: "not-a-proxy" is not an IP address or CIDR range/);
   });
 
+  it('names SPYGLASS_FASTIFY_INSTRUMENTATION when it is neither route nor otel', () => {
+    const result = run('--import', { SPYGLASS_FASTIFY_INSTRUMENTATION: 'on' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^\[spyglass\] invalid configuration: SPYGLASS_FASTIFY_INSTRUMENTATION: "on" is not one of "route", "otel"/);
+  });
+
   it('refuses an unsupported exporter protocol instead of silently sending nowhere', () => {
     const result = run('--require', { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
     expect(result.status).toBe(1);
