@@ -1,11 +1,18 @@
 // Overhead of tracing on the demo API: autocannon against (a) no OpenTelemetry, (b) the stock OpenTelemetry HTTP
-// instrumentation, (c) `--import @spyglass/instrumentation/register`. Spans go to a local OTLP sink that accepts
-// and discards them. Run `npx tsc -b` first. Settings: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (10),
-// BENCH_WARMUP (s, 2), BENCH_ROUNDS (1; rounds alternate the modes to spread machine noise), BENCH_PATH (/products/2).
+// instrumentation, (c) `--import @spyglass/instrumentation/register`, (d) (b) + @fastify/otel, (e) (c) with
+// @fastify/otel instead of Spyglass's fastify route hook. Spans go to a local
+// OTLP sink that accepts and discards them. Run `npx tsc -b` first.
+// All servers run side by side and are loaded in turn, in short slices, round after round (the order rotates), so
+// that a slow minute on a shared machine hits every mode alike. The main figure is server CPU per request (from
+// /proc, Linux): each mode's CPU from the start of its first slice to the end (after the last export), divided by
+// its requests; "median CPU vs (b)" pairs each mode's slice with (b)'s slice of the same round.
+// Settings: BENCH_SLICE (s per mode per round, default 3), BENCH_ROUNDS (8), BENCH_CONNECTIONS (10), BENCH_WARMUP
+// (s per mode, 3), BENCH_PATH (/products/2), BENCH_MODES (which modes, e.g. bc; default abcde), BENCH_RATE (req/s
+// during a slice; default: as fast as the server answers).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -15,20 +22,25 @@ const num = (name, dflt) => {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
   return v;
 };
-const duration = num('BENCH_DURATION', 10);
+const slice = num('BENCH_SLICE', 3);
 const connections = num('BENCH_CONNECTIONS', 10);
-const warmup = num('BENCH_WARMUP', 2);
-const rounds = num('BENCH_ROUNDS', 1);
+const warmup = num('BENCH_WARMUP', 3);
+const rounds = num('BENCH_ROUNDS', 8);
 const path = process.env.BENCH_PATH ?? '/products/2';
 
 const plainOtel = ['--import', fileURLToPath(new URL('./plain-otel.mjs', import.meta.url))];
-const MODES = [
+const ALL_MODES = [
   { name: '(a) no OpenTelemetry', args: [] },
   { name: '(b) OTel HTTP instrumentation', args: plainOtel },
   { name: '(c) Spyglass register', args: ['--import', '@spyglass/instrumentation/register'] },
   // Where (c)'s cost goes: the same SDK as (b) plus the fastify route instrumentation Spyglass installs.
   { name: '(d) = (b) + @fastify/otel routes', args: plainOtel, env: { BENCH_FASTIFY_ROUTES: '1' } },
+  // (c) with @fastify/otel for the routes instead of Spyglass's onRequest hook.
+  { name: '(e) = (c) with SPYGLASS_FASTIFY_INSTRUMENTATION=otel', args: ['--import', '@spyglass/instrumentation/register'], env: { SPYGLASS_FASTIFY_INSTRUMENTATION: 'otel' } },
 ];
+const wanted = process.env.BENCH_MODES ?? 'abcde';
+if (!/^[a-e]+$/.test(wanted) || !wanted.includes('b')) throw new Error('BENCH_MODES must be letters a-e including b (the baseline), e.g. bc');
+const MODES = ALL_MODES.filter((m) => wanted.includes(m.name[1]));
 
 /** CPU time (user + system, ms) a process has used so far; Linux only, else undefined. */
 function cpuMs(pid) {
@@ -40,6 +52,16 @@ function cpuMs(pid) {
   }
 }
 const CLOCK_TICKS = 100;
+
+/** CPU time (ms) the whole machine has been busy so far (all cores; Linux only, else NaN). */
+function machineBusyMs() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return ((f[0] + f[1] + f[2] + f[4] + f[5] + f[6] + f[7]) * 1000) / CLOCK_TICKS; // all but idle
+  } catch {
+    return NaN;
+  }
+}
 
 /** An OTLP/HTTP endpoint that acknowledges and drops everything, counting export requests. */
 async function startSink() {
@@ -82,35 +104,60 @@ function startDemo(mode, sinkUrl) {
   });
 }
 
-const run = (url, seconds) => autocannon({ url: url + path, connections, duration: seconds });
+const rate = process.env.BENCH_RATE ? num('BENCH_RATE', 0) : undefined;
+const run = (url, seconds) => autocannon({ url: url + path, connections, duration: seconds, ...(rate ? { overallRate: rate } : {}) });
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
 
 const sink = await startSink();
-const results = new Map(MODES.map((m) => [m.name, []]));
+const servers = [];
+for (const mode of MODES) servers.push({ mode, demo: await startDemo(mode, sink.url), slices: [] });
+for (const s of servers) await run(s.demo.url, warmup);
+await new Promise((r) => setTimeout(r, 6000)); // let the warm-up spans go out (the batch processor waits up to 5 s)
+for (const s of servers) s.cpuStart = cpuMs(s.demo.pid);
+
+const otherMs = [];
 for (let round = 0; round < rounds; round++) {
-  const order = round % 2 === 0 ? MODES : [...MODES].reverse();
-  for (const mode of order) {
-    const demo = await startDemo(mode, sink.url);
-    await run(demo.url, warmup);
-    const cpuBefore = cpuMs(demo.pid);
-    const r = await run(demo.url, duration);
-    const cpuUs = cpuBefore === undefined ? NaN : ((cpuMs(demo.pid) - cpuBefore) * 1000) / r.requests.total;
-    await demo.stop();
-    results.get(mode.name).push({ rps: r.requests.average, p99: r.latency.p99, cpuUs, errors: r.errors + r.non2xx });
-    process.stderr.write(`${mode.name}: ${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms, ${cpuUs.toFixed(0)} µs CPU/request\n`);
+  const order = servers.map((_, i) => servers[(i + round) % servers.length]);
+  for (const s of order) {
+    const cpuBefore = cpuMs(s.demo.pid);
+    const machineBefore = machineBusyMs();
+    const selfBefore = process.cpuUsage();
+    const r = await run(s.demo.url, slice);
+    // Whatever else ran during the slice (other processes, other servers' late exports): a noise indicator.
+    const self = process.cpuUsage(selfBefore);
+    otherMs.push(machineBusyMs() - machineBefore - (cpuMs(s.demo.pid) - cpuBefore) - (self.user + self.system) / 1000);
+    // This slice's CPU runs until the mode's next slice starts, so spans exported later are charged to it.
+    s.slices.push({ round, cpuBefore, requests: r.requests.total, rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx });
   }
 }
+await new Promise((r) => setTimeout(r, 6000)); // the last batches go out
+for (const s of servers) {
+  s.cpuEnd = cpuMs(s.demo.pid);
+  s.slices.forEach((x, i) => (x.cpuUs = (((s.slices[i + 1]?.cpuBefore ?? s.cpuEnd) - x.cpuBefore) * 1000) / x.requests));
+}
+await Promise.all(servers.map((s) => s.demo.stop()));
 await sink.close();
 
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const base = mean(results.get(MODES[1].name).map((x) => x.rps));
-console.log(`\nDemo API GET ${path}, ${connections} connections, ${duration} s x ${rounds} round(s), Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`);
-const baseCpu = mean(results.get(MODES[1].name).map((x) => x.cpuUs));
-console.log('| mode | req/s | p99 latency (ms) | server CPU µs/request | errors | req/s vs (b) | CPU vs (b) |');
-console.log('|---|---|---|---|---|---|---|');
+const base = servers.find((s) => s.mode.name.startsWith('(b)'));
+const totalRequests = (s) => s.slices.reduce((a, x) => a + x.requests, 0);
+const cpuPerRequest = (s) => ((s.cpuEnd - s.cpuStart) * 1000) / totalRequests(s);
 const pct = (v, b) => `${v >= b ? '+' : ''}${(((v - b) / b) * 100).toFixed(1)}%`;
-for (const [name, rs] of results) {
-  const rps = mean(rs.map((x) => x.rps));
-  const cpu = mean(rs.map((x) => x.cpuUs));
-  console.log(`| ${name} | ${Math.round(rps)} | ${mean(rs.map((x) => x.p99)).toFixed(1)} | ${cpu.toFixed(0)} | ${rs.reduce((a, x) => a + x.errors, 0)} | ${pct(rps, base)} | ${pct(cpu, baseCpu)} |`);
+console.log(`\nDemo API GET ${path}, ${connections} connections, ${rounds} rounds x ${slice} s per mode, Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log('| mode | req/s | p99 latency (ms) | server CPU µs/request | errors | CPU vs (b) | median CPU vs (b) per round (min – max) |');
+console.log('|---|---|---|---|---|---|---|');
+for (const s of servers) {
+  const ratios = s.slices.map((x, i) => x.cpuUs / base.slices[i].cpuUs - 1);
+  const r = (v) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%`;
+  console.log(
+    `| ${s.mode.name} | ${Math.round(mean(s.slices.map((x) => x.rps)))} | ${median(s.slices.map((x) => x.p99)).toFixed(1)} | ${cpuPerRequest(s).toFixed(0)} | ` +
+      `${s.slices.reduce((a, x) => a + x.errors, 0)} | ${pct(cpuPerRequest(s), cpuPerRequest(base))} | ${r(median(ratios))} (${r(Math.min(...ratios))} – ${r(Math.max(...ratios))}) |`,
+  );
 }
 console.log(`OTLP export requests received by the sink: ${sink.exports()}`);
+const otherPct = (mean(otherMs) / (slice * 1000)) * 100;
+console.log(`Other processes during the slices: ${otherPct.toFixed(0)} % of one core on average (max ${((Math.max(...otherMs) / (slice * 1000)) * 100).toFixed(0)} %).`);
+if (otherPct > 10) console.log('WARNING: something else kept the machine busy during this run; its figures are not comparable.');
