@@ -2,7 +2,7 @@
  * npm run bench:ingest — how fast spans become committed events on this machine.
  * Prints three figures for the same realistic spans (batches of 512):
  *   1. decode-only: protobuf → decoded request → events, in one thread, nothing stored;
- *   2. raw append: the same events appended through data chunks and committed, nothing decoded;
+ *   2. raw append: the same events written as data chunks (the collector's EventWriter) and committed, nothing decoded;
  *   3. end to end: a collector process, fed by concurrent OTLP/HTTP protobuf senders, counting only what is
  *      committed (read back from the file after a clean stop).
  * The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
@@ -10,7 +10,7 @@
  * --stages spine,enrich,all (which runs, default all three).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,11 +56,23 @@ function timeLoop(seconds: number, step: () => number): number {
   return items / ((performance.now() - start) / 1000);
 }
 
+/** User + system CPU seconds of a process, all its threads (Linux /proc); undefined elsewhere. */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
 async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], decodeRate: number): Promise<number> {
   const db = join(dir, `e2e-${stage}.duckdb`);
   const config = join(dir, `e2e-${stage}.yaml`);
   writeFileSync(config, STAGE_CONFIGS[stage]);
-  const args = [BIN, 'collector', '--config', config, '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0', '--log-level', 'info'];
+  // BENCH_NODE_ARGS: extra node flags for the collector process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, BIN, 'collector', '--config', config, '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0', '--log-level', 'info'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const address = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -86,6 +98,7 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
     });
   let acked = 0;
   let refused = 0;
+  const cpuBefore = processCpuSeconds(child.pid!);
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   await Promise.all(
@@ -98,6 +111,7 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpuAfter = processCpuSeconds(child.pid!);
   agent.destroy();
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
@@ -109,6 +123,9 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
       `end to end, stages: ${stage} (${SENDERS} concurrent OTLP/HTTP protobuf senders, ${SECONDS} s):`,
       `  acknowledged ${fmt(acked)} spans, stored ${fmt(stored)} events, ${refused} requests refused (backpressure)`,
       `  ${fmt(stored / elapsed)} spans/s stored and committed  (${((stored / elapsed / decodeRate) * 100).toFixed(0)}% of decode-only)`,
+      cpuBefore !== undefined && cpuAfter !== undefined
+        ? `  collector CPU (all threads, user + system): ${(((cpuAfter - cpuBefore) / acked) * 1e6).toFixed(1)} µs per span, ${((cpuAfter - cpuBefore) / elapsed).toFixed(2)} cores`
+        : '  collector CPU: not available on this platform',
       `  database file ${(bytes / 1024 / 1024).toFixed(1)} MiB → ${((bytes / Math.max(1, stored)) * 1e6 / 1024 / 1024).toFixed(0)} MiB per million events`,
       '',
     ].join('\n'),
@@ -135,21 +152,18 @@ async function main() {
     const instance = await openDatabase(join(dir, 'append.duckdb'));
     const conn = await instance.connect();
     await migrate(conn, MIGRATIONS);
-    const writer = await EventWriter.create(conn);
+    const writer = EventWriter.create(conn);
+    // 16 batches of 512 per statement, as the collector's group commit does under load.
+    const groups = Array.from({ length: 4 }, (_, g) => events.slice(g * 16, g * 16 + 16).flat());
     k = 0;
     let appended = 0;
     const appendStart = performance.now();
     while (performance.now() - appendStart < 3000) {
-      await writer.begin();
-      for (let i = 0; i < 16; i++) {
-        const batch = events[k++ % events.length];
-        writer.appendSync(batch);
-        appended += batch.length;
-      }
-      await writer.commit();
+      const rows = groups[k++ % groups.length];
+      await writer.write(rows);
+      appended += rows.length;
     }
     const appendRate = appended / ((performance.now() - appendStart) / 1000);
-    writer.closeSync();
     conn.closeSync();
     instance.closeSync();
     process.stdout.write(`raw DuckDB append (data chunks):  ${fmt(appendRate)} rows/s\n`);

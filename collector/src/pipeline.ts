@@ -79,7 +79,7 @@ export async function createPipeline(deps: {
   const reloaded = await recent.loadFrom(deps.writeConnections[0]);
   if (reloaded) logger.debug({ spans: reloaded }, 'recent span ids reloaded for duplicate detection');
 
-  const writers = await Promise.all(deps.writeConnections.map((c) => EventWriter.create(c)));
+  const writers = deps.writeConnections.map((c, i) => EventWriter.create(c, i));
   const queue = new IngestQueue(writers, config.store, logger, (batch) => {
     for (const c of consumers) {
       Promise.resolve()
@@ -121,7 +121,6 @@ export async function createPipeline(deps: {
     stats,
     async close() {
       await queue.close();
-      for (const w of writers) w.closeSync();
     },
   };
 }

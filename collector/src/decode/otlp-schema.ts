@@ -8,11 +8,7 @@ const COMMON = 'opentelemetry.proto.common.v1';
 
 const keyValues = (id: number) => ({ rule: 'repeated', type: `${COMMON}.KeyValue`, id });
 
-/**
- * `lazyValues`: declare KeyValue.value as raw bytes, so decoding a request allocates no AnyValue (and no Long)
- * for the many attributes events never read; the events stage decodes the few values it wants on demand.
- */
-export function otlpTraceDescriptor({ lazyValues }: { lazyValues: boolean }) {
+export function otlpTraceDescriptor() {
   return {
   nested: {
     opentelemetry: {
@@ -42,7 +38,7 @@ export function otlpTraceDescriptor({ lazyValues }: { lazyValues: boolean }) {
                     ArrayValue: { fields: { values: { rule: 'repeated', type: 'AnyValue', id: 1 } } },
                     KeyValueList: { fields: { values: { rule: 'repeated', type: 'KeyValue', id: 1 } } },
                     KeyValue: {
-                      fields: { key: { type: 'string', id: 1 }, value: { type: lazyValues ? 'bytes' : 'AnyValue', id: 2 } },
+                      fields: { key: { type: 'string', id: 1 }, value: { type: 'AnyValue', id: 2 } },
                     },
                   },
                 },

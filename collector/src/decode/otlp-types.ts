@@ -1,7 +1,7 @@
 /**
  * The decoded shape of an ExportTraceServiceRequest, shared by the protobuf and JSON decoders.
- * Ids are bytes from protobuf and hex strings from JSON; 64-bit integers are protobufjs Longs, numbers or
- * decimal strings. The events stage reads both through small accessors (events/otlp-values.ts).
+ * Ids are hex strings (JSON, and the protobuf reader converts them) or bytes; 64-bit integers are numbers or
+ * decimal strings (protobufjs Longs are accepted too). The events stage reads both through small accessors (events/otlp-values.ts).
  */
 export interface LongLike {
   toNumber(): number;
@@ -20,8 +20,7 @@ export interface OtlpAnyValue {
 
 export interface OtlpKeyValue {
   key: string;
-  /** An object from JSON; still-encoded bytes from the lazy protobuf decoder (see decode/protobuf.ts). */
-  value?: OtlpAnyValue | Uint8Array | null;
+  value?: OtlpAnyValue | null;
 }
 
 export interface OtlpSpan {

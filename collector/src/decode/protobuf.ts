@@ -1,7 +1,10 @@
 import protobuf from 'protobufjs';
+import { ATTR_SERVICE_NAME, ATTR_SPYGLASS_EVENT_TYPE, ATTR_SPYGLASS_IDENTITY, ATTR_SPYGLASS_IDENTITY_KIND, HTTP_FIELD_KEYS } from '@spyglass/core';
 import { SpyglassError } from '../errors.js';
 import { otlpTraceDescriptor } from './otlp-schema.js';
-import type { OtlpAnyValue, TraceRequest } from './otlp-types.js';
+import type { TraceRequest } from './otlp-types.js';
+import { KeySet, ProjectedRequestReader } from './projected-reader.js';
+import type { ProjectedFields } from './projected-reader.js';
 
 // 64-bit fields as plain numbers instead of Long objects: nanosecond timestamps lose at most ~256 ns (events keep
 // microseconds), and decoding allocates far less. This is protobufjs' documented switch; it is process-wide for
@@ -9,23 +12,45 @@ import type { OtlpAnyValue, TraceRequest } from './otlp-types.js';
 protobuf.util.Long = undefined as never;
 protobuf.configure();
 
-/** Full values: for encoding (responses, status details, the demo's sample traffic) and tests. */
-const root = protobuf.Root.fromJSON(otlpTraceDescriptor({ lazyValues: false }));
-/** Lazy attribute values: what incoming requests are decoded with. */
-const lazyRoot = protobuf.Root.fromJSON(otlpTraceDescriptor({ lazyValues: true }));
+const root = protobuf.Root.fromJSON(otlpTraceDescriptor());
 const NS = 'opentelemetry.proto.collector.trace.v1';
 
+/** For encoding (the demo's sample traffic, tests); incoming requests go through the projected reader below. */
 export const ExportTraceServiceRequest = root.lookupType(`${NS}.ExportTraceServiceRequest`);
-const LazyExportTraceServiceRequest = lazyRoot.lookupType(`${NS}.ExportTraceServiceRequest`);
-const AnyValue = root.lookupType('opentelemetry.proto.common.v1.AnyValue');
 export const ExportTraceServiceResponse = root.lookupType(`${NS}.ExportTraceServiceResponse`);
 export const RpcStatus = root.lookupType('google.rpc.Status');
 export const RetryInfo = root.lookupType('google.rpc.RetryInfo');
 
-/** Bytes → decoded request. Throws SPY_ERR_DECODE_PROTOBUF with protobufjs' reason (offset, wire type). */
+/** Field numbers as the schema description declares them. */
+function fieldIds<K extends string>(type: string, names: readonly K[]): Record<K, number> {
+  const t = root.lookupType(type);
+  return Object.fromEntries(names.map((n) => [n, t.fields[n].id])) as Record<K, number>;
+}
+const T = 'opentelemetry.proto.trace.v1';
+const C = 'opentelemetry.proto.common.v1';
+const FIELDS: ProjectedFields = {
+  request: fieldIds(`${NS}.ExportTraceServiceRequest`, ['resourceSpans']),
+  resourceSpans: fieldIds(`${T}.ResourceSpans`, ['resource', 'scopeSpans']),
+  resource: fieldIds('opentelemetry.proto.resource.v1.Resource', ['attributes']),
+  scopeSpans: fieldIds(`${T}.ScopeSpans`, ['spans']),
+  span: fieldIds(`${T}.Span`, ['traceId', 'spanId', 'name', 'kind', 'startTimeUnixNano', 'endTimeUnixNano', 'attributes']),
+  keyValue: fieldIds(`${C}.KeyValue`, ['key', 'value']),
+  anyValue: fieldIds(`${C}.AnyValue`, ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue']),
+  arrayValue: fieldIds(`${C}.ArrayValue`, ['values']),
+};
+
+/** The attributes events are made of (events/http-fields.ts reads them); every other attribute is skipped. */
+const SPAN_KEYS = new KeySet([...Object.values(HTTP_FIELD_KEYS).flat(), ATTR_SPYGLASS_IDENTITY, ATTR_SPYGLASS_IDENTITY_KIND, ATTR_SPYGLASS_EVENT_TYPE]);
+const RESOURCE_KEYS = new KeySet([ATTR_SERVICE_NAME]);
+const requestReader = new ProjectedRequestReader(FIELDS, SPAN_KEYS, RESOURCE_KEYS);
+
+/**
+ * Bytes → the parts of the request events need (ids as hex, attribute values decoded, unwanted attributes left
+ * out). Throws SPY_ERR_DECODE_PROTOBUF with protobufjs' reason (offset, wire type).
+ */
 export function decodeProtobufRequest(body: Uint8Array): TraceRequest {
   try {
-    return LazyExportTraceServiceRequest.decode(body) as unknown as TraceRequest;
+    return requestReader.read(body);
   } catch (err) {
     throw new SpyglassError('SPY_ERR_DECODE_PROTOBUF', (err as Error).message, { cause: err });
   }
@@ -53,13 +78,4 @@ export function encodeRpcStatus(code: number, message: string, retryAfterSeconds
           },
         ];
   return RpcStatus.encode({ code, message, details }).finish();
-}
-
-/** Decodes one attribute value kept as bytes by the lazy request decoder. */
-export function decodeAnyValue(bytes: Uint8Array): OtlpAnyValue | undefined {
-  try {
-    return AnyValue.decode(bytes) as unknown as OtlpAnyValue;
-  } catch {
-    return undefined; // a broken value reads as absent; the span itself is still usable
-  }
 }

@@ -1,6 +1,5 @@
 import { HTTP_FIELD_KEYS, ATTR_SPYGLASS_EVENT_TYPE, ATTR_SPYGLASS_IDENTITY, ATTR_SPYGLASS_IDENTITY_KIND } from '@spyglass/core';
 import type { OtlpAnyValue, OtlpKeyValue } from '../decode/otlp-types.js';
-import { decodeAnyValue } from '../decode/protobuf.js';
 
 /** Every logical field the events stage reads from span attributes, with its candidate keys in preference order. */
 const FIELDS = {
@@ -33,7 +32,7 @@ export function readHttpFields(attributes: readonly OtlpKeyValue[] | undefined):
     if (!slot || !kv.value) continue;
     const prevRank = ranks[slot.field];
     if (prevRank !== undefined && prevRank <= slot.rank) continue;
-    const value = kv.value instanceof Uint8Array ? decodeAnyValue(kv.value) : kv.value;
+    const value = kv.value;
     if (!value) continue;
     out[slot.field] = value;
     ranks[slot.field] = slot.rank;

@@ -2,7 +2,6 @@ import { ATTR_SERVICE_NAME, maskIp, normalizeIp, resolveEventType } from '@spygl
 import type { RouteClassifier } from '@spyglass/core';
 import type { OtlpKeyValue, OtlpSpan, TraceRequest } from '../decode/otlp-types.js';
 import { SPAN_KIND_SERVER } from '../decode/otlp-types.js';
-import { decodeAnyValue } from '../decode/protobuf.js';
 import { readHttpFields } from './http-fields.js';
 import { FIELD_LIMITS, MAX_EVENT_TIME_US, truncate } from './limits.js';
 import { anyToInt, anyToString, idToHex, int64ToNumber } from './otlp-values.js';
@@ -24,8 +23,7 @@ function resourceServiceName(attrs: readonly OtlpKeyValue[] | undefined): string
   if (!attrs) return null;
   for (const kv of attrs) {
     if (kv.key !== ATTR_SERVICE_NAME || !kv.value) continue;
-    const value = kv.value instanceof Uint8Array ? decodeAnyValue(kv.value) : kv.value;
-    return truncate(anyToString(value), FIELD_LIMITS.serviceName);
+    return truncate(anyToString(kv.value), FIELD_LIMITS.serviceName);
   }
   return null;
 }

@@ -1,77 +1,80 @@
-import { DuckDBDataChunk, DuckDBTypeId, BOOLEAN, DOUBLE, INTEGER, TIMESTAMPTZ, VARCHAR, timestampTZValue } from '@duckdb/node-api';
-import type { DuckDBAppender, DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { randomUUID } from 'node:crypto';
+import duckdb from '@duckdb/node-bindings';
+import { BOOLEAN, DOUBLE, DuckDBTableFunction, INTEGER, TIMESTAMPTZ, VARCHAR } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import type { SecurityEvent } from '../events/security-event.js';
+import { EventChunkFiller } from './event-columns.js';
 import { EVENT_COLUMNS } from './schema.js';
 
-const TYPES: Record<(typeof EVENT_COLUMNS)[number]['type'], DuckDBType> = {
-  TIMESTAMPTZ,
-  VARCHAR,
-  INTEGER,
-  DOUBLE,
-  BOOLEAN,
-};
-const COLUMN_TYPES = EVENT_COLUMNS.map((c) => TYPES[c.type]);
-const CHUNK_ROWS = 2048; // DuckDB's vector size
+const TYPES: Record<(typeof EVENT_COLUMNS)[number]['type'], DuckDBType> = { TIMESTAMPTZ, VARCHAR, INTEGER, DOUBLE, BOOLEAN };
+const CHUNK_ROWS = duckdb.vector_size();
+
+interface Scan {
+  rows: readonly SecurityEvent[];
+  next: number;
+}
 
 /**
- * Appends events column by column through data chunks, inside an explicit transaction: `begin()`, then any
- * number of `appendSync` calls (they block, briefly), then `commit()`, which hands the appended rows to the
- * transaction and commits it on DuckDB's worker thread, so the event loop keeps serving requests meanwhile.
+ * Stores batches of events with one `INSERT INTO events SELECT * FROM <batch>` statement each, where the batch is a
+ * table function that hands DuckDB the events as data chunks. The statement runs (insert, then commit to the WAL) on
+ * DuckDB's threads; the event loop is only borrowed to fill each chunk of 2,048 rows. An appender would instead
+ * copy the rows into the transaction synchronously on the event loop, waiting there while another connection
+ * commits. The statement is atomic: a batch is stored whole or not at all.
+ *
+ * Each writer registers its own function; a scan yields rows only when called with the token of the batch being
+ * written, so a SQL session calling the function sees nothing.
  */
 export class EventWriter {
-  private appender: DuckDBAppender;
+  private batch: { token: string; rows: readonly SecurityEvent[] } | null = null;
+  private readonly filler = new EventChunkFiller(CHUNK_ROWS);
 
   private constructor(
     private readonly conn: DuckDBConnection,
-    appender: DuckDBAppender,
-  ) {
-    this.appender = appender;
+    private readonly functionName: string,
+  ) {}
+
+  static create(conn: DuckDBConnection, index = 0): EventWriter {
+    const functionName = `spyglass_ingest_batch_${index}`;
+    const writer = new EventWriter(conn, functionName);
+    conn.registerTableFunction(writer.tableFunction());
+    return writer;
   }
 
-  static async create(conn: DuckDBConnection): Promise<EventWriter> {
-    return new EventWriter(conn, await conn.createAppender('events'));
+  private tableFunction(): DuckDBTableFunction {
+    return DuckDBTableFunction.create({
+      name: this.functionName,
+      parameterTypes: [VARCHAR],
+      bindFunction: (info) => {
+        for (const c of EVENT_COLUMNS) info.addResultColumn(c.name, TYPES[c.type]);
+        const token = info.getParameter(0);
+        const rows = this.batch && token === this.batch.token ? this.batch.rows : [];
+        info.setBindData({ rows });
+        info.setCardinality(rows.length, true);
+      },
+      initFunction: (info) => {
+        info.setMaxThreads(1); // one scan in row order
+        const { rows } = info.getBindData() as { rows: readonly SecurityEvent[] };
+        info.setInitData({ rows, next: 0 } satisfies Scan);
+      },
+      mainFunction: (info, output) => {
+        const scan = info.getInitData() as Scan;
+        const to = Math.min(scan.rows.length, scan.next + CHUNK_ROWS);
+        this.filler.fill(output.chunk, scan.rows, scan.next, to);
+        scan.next = to;
+      },
+    });
   }
 
-  appendSync(events: readonly SecurityEvent[]): void {
-    for (let start = 0; start < events.length; start += CHUNK_ROWS) {
-      const rows = events.slice(start, start + CHUNK_ROWS);
-      const chunk = DuckDBDataChunk.create(COLUMN_TYPES, rows.length);
-      EVENT_COLUMNS.forEach((col, i) => {
-        const values: DuckDBValue[] = new Array(rows.length);
-        if (COLUMN_TYPES[i].typeId === DuckDBTypeId.TIMESTAMP_TZ) {
-          for (let r = 0; r < rows.length; r++) values[r] = timestampTZValue(BigInt(rows[r].timeUs));
-        } else {
-          const field = col.field as keyof SecurityEvent;
-          for (let r = 0; r < rows.length; r++) values[r] = rows[r][field] as DuckDBValue;
-        }
-        chunk.setColumnValues(i, values);
-      });
-      this.appender.appendDataChunk(chunk);
-    }
-  }
-
-  async begin(): Promise<void> {
-    await this.conn.run('BEGIN TRANSACTION');
-  }
-
-  /** Resolves once the transaction is durable (written to the WAL); rejects if it was not committed. */
-  async commit(): Promise<void> {
-    this.appender.flushSync();
-    await this.conn.run('COMMIT');
-  }
-
-  /** After a failed commit: roll back what is left and start a fresh appender (its state is unknown). */
-  async reset(): Promise<void> {
-    await this.conn.run('ROLLBACK').catch(() => undefined); // no transaction left is fine
+  /** Resolves once the events are committed (durable in the WAL); rejects, with nothing stored, otherwise. */
+  async write(rows: readonly SecurityEvent[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (this.batch) throw new Error('EventWriter.write: a batch is already being written by this writer');
+    const token = randomUUID();
+    this.batch = { token, rows };
     try {
-      this.appender.closeSync();
-    } catch {
-      // the failed appender may refuse to close; it is being replaced either way
+      await this.conn.run(`INSERT INTO events SELECT * FROM ${this.functionName}('${token}')`);
+    } finally {
+      this.batch = null;
     }
-    this.appender = await this.conn.createAppender('events');
-  }
-
-  closeSync(): void {
-    this.appender.closeSync();
   }
 }

@@ -19,8 +19,8 @@ interface Pending {
 /**
  * Group commit: requests hand over their events and wait; whatever has queued up while a commit ran is appended and
  * committed together, then every waiter is released. A request is acknowledged only after the transaction holding
- * its events committed. With several writers (each its own connection), one batch is appended while another
- * commits on DuckDB's thread: appends to one table never conflict, so the transactions can overlap.
+ * its events committed. With several writers (each its own connection), one batch is being filled while another
+ * commits on DuckDB's threads: appends to one table never conflict, so the transactions can overlap.
  */
 export class IngestQueue {
   private pending: Pending[] = [];
@@ -95,9 +95,7 @@ export class IngestQueue {
   private async commitBatch(writer: EventWriter, batch: Pending[]): Promise<void> {
     const events = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
     try {
-      await writer.begin();
-      writer.appendSync(events);
-      await writer.commit();
+      await writer.write(events);
     } catch (err) {
       this.stats.failedCommits++;
       this.lastCommitError = { message: (err as Error).message, at: new Date() };
@@ -105,7 +103,6 @@ export class IngestQueue {
       this.logger.error({ err, events: events.length }, 'commit failed; senders were told to retry');
       const failure = new SpyglassError('SPY_ERR_STORE_WRITE', (err as Error).message, { cause: err, retryAfterSeconds: 1 });
       for (const p of batch) p.reject(failure);
-      await writer.reset().catch((e) => this.logger.error({ err: e }, 'appender could not be recreated'));
       return;
     }
     this.queued -= events.length;

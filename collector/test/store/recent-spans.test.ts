@@ -42,16 +42,13 @@ describe('recent-spans.ts', () => {
     const instance = await openDatabase(join(tmp.dir, 'r.duckdb'));
     const conn = await instance.connect();
     await migrate(conn, MIGRATIONS);
-    const writer = await EventWriter.create(conn);
+    const writer = EventWriter.create(conn);
     const events = Array.from({ length: 50 }, (_, i) => event(hex(0xfedcba9876543210 + i * 7919, 32).padStart(32, 'f'), hex(0xabcdef0123456789 + i * 104729, 16)));
-    await writer.begin();
-    writer.appendSync(events);
-    await writer.commit();
+    await writer.write(events);
     const recent = new RecentSpans(20);
     expect(await recent.loadFrom(conn)).toBe(20);
     for (const e of events.slice(30)) expect(recent.has(spanKey(e.traceId, e.spanId))).toBe(true);
     expect(recent.has(spanKey(events[0].traceId, events[0].spanId))).toBe(false);
-    writer.closeSync();
     conn.closeSync();
     instance.closeSync();
   });

@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { EventWriter } from '../../src/store/event-writer.js';
+import { migrate } from '../../src/store/migrate.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { EVENT_COLUMNS } from '../../src/store/schema.js';
+import type { SecurityEvent } from '../../src/events/security-event.js';
+import { tempDir } from '../../../test/helpers/temp.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
+const WORDS = ['/api/products', '/ünïcödé/路径/😀', 'x'.repeat(3000), '', 'twelve_bytes', 'thirteen_byte'];
+
+/** Row i exercises every column type with values, NULLs, short (inlined) and long strings, unicode, fractions. */
+function event(i: number): SecurityEvent {
+  const pick = <T>(values: T[]) => values[i % values.length];
+  return {
+    timeUs: 1_764_000_000_000_000 + i * 1_000_003 + (i % 7), // µs precision survives
+    identity: i % 3 === 0 ? `user-${i}` : `203.0.${i % 256}.*`,
+    identityKind: i % 3 === 0 ? 'user' : 'network',
+    userId: i % 3 === 0 ? `user-${i}` : null,
+    ip: i % 5 === 0 ? null : `2001:db8::${hex(i, 4)}`,
+    network: i % 5 === 0 ? null : '2001:db8::/64',
+    userAgent: pick([null, 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36', 'curl/8.5.0']),
+    httpMethod: pick(['GET', 'POST', 'DELETE']),
+    urlPath: pick(WORDS),
+    urlQuery: i % 4 === 0 ? `q=${i}&page=2` : null,
+    httpRoute: pick([null, '/api/products/:id']),
+    statusCode: i % 9 === 0 ? null : 100 + (i % 500),
+    eventType: pick(['page_view', 'account_login_fail']),
+    referer: null,
+    serviceName: 'svc',
+    traceId: hex(i, 32),
+    spanId: hex(i + 1, 16),
+    durationMs: i % 6 === 0 ? null : i / 7,
+    country: pick([null, 'DE', 'BR']),
+    asn: i % 2 ? 64_496 + i * 1000 : null,
+    asOrg: pick([null, 'Example Hosting GmbH']),
+    ipType: pick([null, 'datacenter', 'residential']),
+    deviceType: null,
+    browser: pick([null, 'Chrome']),
+    os: pick([null, 'Linux']),
+    isBot: pick([null, true, false]),
+  };
+}
+
+async function readBack(conn: DuckDBConnection): Promise<SecurityEvent[]> {
+  const cols = EVENT_COLUMNS.map((c) => (c.type === 'TIMESTAMPTZ' ? `epoch_us(${c.name}) AS ${c.name}` : c.name)).join(', ');
+  const reader = await conn.runAndReadAll(`SELECT ${cols} FROM events ORDER BY rowid`);
+  return reader.getRowObjectsJS().map((row) => {
+    const e: Record<string, unknown> = {};
+    for (const c of EVENT_COLUMNS) e[c.field] = c.type === 'TIMESTAMPTZ' ? Number(row[c.name] as bigint) : row[c.name];
+    return e as unknown as SecurityEvent;
+  });
+}
+
+describe('EventWriter', () => {
+  let instance: DuckDBInstance;
+  let conn: DuckDBConnection;
+  let n = 0;
+  beforeEach(async () => {
+    instance = await openDatabase(join(tmp.dir, `w${n++}.duckdb`));
+    conn = await instance.connect();
+    await migrate(conn, MIGRATIONS);
+    return () => {
+      conn.closeSync();
+      instance.closeSync();
+    };
+  });
+
+  it('stores every value of every column exactly, across several data chunks, in order', async () => {
+    const events = Array.from({ length: 5000 }, (_, i) => event(i)); // 3 chunks of up to 2,048 rows
+    const writer = EventWriter.create(conn);
+    await writer.write(events.slice(0, 10));
+    await writer.write(events.slice(10));
+    const stored = await readBack(conn);
+    expect(stored).toHaveLength(events.length);
+    for (let i = 0; i < events.length; i++) expect(stored[i], `row ${i}`).toEqual(events[i]);
+  });
+
+  it('lets two writers (two connections) write at the same time without losing or mixing rows', async () => {
+    const other = await instance.connect();
+    const a = EventWriter.create(conn, 0);
+    const b = EventWriter.create(other, 1);
+    const events = Array.from({ length: 6000 }, (_, i) => event(i));
+    await Promise.all([a.write(events.slice(0, 3000)), b.write(events.slice(3000))]);
+    await a.write([]); // nothing to store is not an error
+    const stored = await readBack(conn);
+    other.closeSync();
+    expect(stored.map((e) => e.spanId).sort()).toEqual(events.map((e) => e.spanId).sort());
+  });
+
+  it('stores a batch whole or not at all', async () => {
+    await conn.run('ALTER TABLE events ADD CONSTRAINT fits CHECK (status_code IS NULL OR status_code < 600)').catch(async () => {
+      // DuckDB cannot add constraints to an existing table: recreate it with the check instead.
+      await conn.run('DROP TABLE events');
+      await conn.run(`CREATE TABLE events (${EVENT_COLUMNS.map((c) => `${c.name} ${c.type}`).join(', ')}, CHECK (status_code IS NULL OR status_code < 600))`);
+    });
+    const writer = EventWriter.create(conn);
+    const good = Array.from({ length: 3000 }, (_, i) => ({ ...event(i), statusCode: 200 }));
+    const bad = good.map((e, i) => (i === 2500 ? { ...e, statusCode: 700 } : e));
+    await expect(writer.write(bad)).rejects.toThrow(/CHECK|constraint/i);
+    expect(await readBack(conn)).toHaveLength(0);
+    await writer.write(good); // the writer is usable after a failure
+    expect(await readBack(conn)).toHaveLength(3000);
+  });
+
+  it('hands rows only to its own statement: a SQL session calling the batch function gets nothing', async () => {
+    const writer = EventWriter.create(conn);
+    const events = Array.from({ length: 100 }, (_, i) => event(i));
+    const snoop = await instance.connect();
+    const [, peek] = await Promise.all([
+      writer.write(events),
+      snoop.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM spyglass_ingest_batch_0('guess')`),
+    ]);
+    expect(peek.getRowObjectsJS()[0].n).toBe(0);
+    expect(await readBack(conn)).toHaveLength(100);
+    snoop.closeSync();
+  });
+});
