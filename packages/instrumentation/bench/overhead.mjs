@@ -4,8 +4,9 @@
 // OTLP sink that accepts and discards them. Run `npx tsc -b` first.
 // All servers run side by side and are loaded in turn, in short slices, round after round (the order rotates), so
 // that a slow minute on a shared machine hits every mode alike. The main figure is server CPU per request (from
-// /proc, Linux): each mode's CPU from the start of its first slice to the end (after the last export), divided by
-// its requests; "median CPU vs (b)" pairs each mode's slice with (b)'s slice of the same round.
+// /proc, Linux): each slice's CPU runs until the mode's next slice (or the end, after the last export), summed over
+// the rounds in which no other process took 15 % of a core, divided by their requests; "median CPU vs (b)" pairs
+// each mode's slice with (b)'s slice of the same round.
 // Settings: BENCH_SLICE (s per mode per round, default 3), BENCH_ROUNDS (8), BENCH_CONNECTIONS (10), BENCH_WARMUP
 // (s per mode, 3), BENCH_PATH (/products/2), BENCH_MODES (which modes, e.g. bc; default abcde), BENCH_RATE (req/s
 // during a slice; default: as fast as the server answers).
@@ -117,9 +118,9 @@ const servers = [];
 for (const mode of MODES) servers.push({ mode, demo: await startDemo(mode, sink.url), slices: [] });
 for (const s of servers) await run(s.demo.url, warmup);
 await new Promise((r) => setTimeout(r, 6000)); // let the warm-up spans go out (the batch processor waits up to 5 s)
-for (const s of servers) s.cpuStart = cpuMs(s.demo.pid);
 
-const otherMs = [];
+const busyRounds = new Set();
+let otherTotalMs = 0;
 for (let round = 0; round < rounds; round++) {
   const order = servers.map((_, i) => servers[(i + round) % servers.length]);
   for (const s of order) {
@@ -127,9 +128,12 @@ for (let round = 0; round < rounds; round++) {
     const machineBefore = machineBusyMs();
     const selfBefore = process.cpuUsage();
     const r = await run(s.demo.url, slice);
-    // Whatever else ran during the slice (other processes, other servers' late exports): a noise indicator.
+    // Whatever else ran during the slice (other processes, other servers' late exports). A round where that
+    // reached 15 % of a core in any slice is left out of the figures.
     const self = process.cpuUsage(selfBefore);
-    otherMs.push(machineBusyMs() - machineBefore - (cpuMs(s.demo.pid) - cpuBefore) - (self.user + self.system) / 1000);
+    const otherMs = machineBusyMs() - machineBefore - (cpuMs(s.demo.pid) - cpuBefore) - (self.user + self.system) / 1000;
+    otherTotalMs += otherMs;
+    if (otherMs > slice * 1000 * 0.15) busyRounds.add(round);
     // This slice's CPU runs until the mode's next slice starts, so spans exported later are charged to it.
     s.slices.push({ round, cpuBefore, requests: r.requests.total, rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx });
   }
@@ -143,21 +147,21 @@ await Promise.all(servers.map((s) => s.demo.stop()));
 await sink.close();
 
 const base = servers.find((s) => s.mode.name.startsWith('(b)'));
-const totalRequests = (s) => s.slices.reduce((a, x) => a + x.requests, 0);
-const cpuPerRequest = (s) => ((s.cpuEnd - s.cpuStart) * 1000) / totalRequests(s);
+const quiet = (x) => !busyRounds.has(x.round);
+const used = (s) => (busyRounds.size < rounds ? s.slices.filter(quiet) : s.slices);
+const cpuPerRequest = (s) => (used(s).reduce((a, x) => a + x.cpuUs * x.requests, 0)) / used(s).reduce((a, x) => a + x.requests, 0);
 const pct = (v, b) => `${v >= b ? '+' : ''}${(((v - b) / b) * 100).toFixed(1)}%`;
+const r = (v) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%`;
 console.log(`\nDemo API GET ${path}, ${connections} connections, ${rounds} rounds x ${slice} s per mode, Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`Other processes: ${((otherTotalMs / (rounds * servers.length * slice * 1000)) * 100).toFixed(0)} % of one core on average; ${rounds - busyRounds.size} of ${rounds} rounds quiet (other processes < 15 % of a core in every slice)${busyRounds.size === rounds ? ': NO QUIET ROUND, the figures below are disturbed' : ', figures from those'}.`);
 console.log('| mode | req/s | p99 latency (ms) | server CPU µs/request | errors | CPU vs (b) | median CPU vs (b) per round (min – max) |');
 console.log('|---|---|---|---|---|---|---|');
 for (const s of servers) {
-  const ratios = s.slices.map((x, i) => x.cpuUs / base.slices[i].cpuUs - 1);
-  const r = (v) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%`;
+  const slices = used(s);
+  const ratios = slices.map((x) => x.cpuUs / base.slices[x.round].cpuUs - 1);
   console.log(
-    `| ${s.mode.name} | ${Math.round(mean(s.slices.map((x) => x.rps)))} | ${median(s.slices.map((x) => x.p99)).toFixed(1)} | ${cpuPerRequest(s).toFixed(0)} | ` +
+    `| ${s.mode.name} | ${Math.round(mean(slices.map((x) => x.rps)))} | ${median(slices.map((x) => x.p99)).toFixed(1)} | ${cpuPerRequest(s).toFixed(0)} | ` +
       `${s.slices.reduce((a, x) => a + x.errors, 0)} | ${pct(cpuPerRequest(s), cpuPerRequest(base))} | ${r(median(ratios))} (${r(Math.min(...ratios))} – ${r(Math.max(...ratios))}) |`,
   );
 }
 console.log(`OTLP export requests received by the sink: ${sink.exports()}`);
-const otherPct = (mean(otherMs) / (slice * 1000)) * 100;
-console.log(`Other processes during the slices: ${otherPct.toFixed(0)} % of one core on average (max ${((Math.max(...otherMs) / (slice * 1000)) * 100).toFixed(0)} %).`);
-if (otherPct > 10) console.log('WARNING: something else kept the machine busy during this run; its figures are not comparable.');
