@@ -5,7 +5,6 @@ import { SPAN_KIND_SERVER } from '../decode/otlp-types.js';
 import { readHttpFields } from './http-fields.js';
 import { FIELD_LIMITS, MAX_EVENT_TIME_US, truncate } from './limits.js';
 import { anyToInt, anyToString, idToHex, int64ToNumber } from './otlp-values.js';
-import { UNENRICHED } from './security-event.js';
 import type { IdentityKind, SecurityEvent } from './security-event.js';
 
 export interface MapResult {
@@ -153,7 +152,15 @@ export function mapSpansToEvents(req: TraceRequest, classifier: RouteClassifier)
           traceId,
           spanId,
           durationMs: endNs !== undefined && endNs >= startNs ? (endNs - startNs) / 1e6 : null,
-          ...UNENRICHED,
+          // UNENRICHED, written out: a spread here costs more than the rest of the literal.
+          country: null,
+          asn: null,
+          asOrg: null,
+          ipType: null,
+          deviceType: null,
+          browser: null,
+          os: null,
+          isBot: null,
         });
       }
     }
