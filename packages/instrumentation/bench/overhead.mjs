@@ -9,7 +9,8 @@
 // each mode's slice with (b)'s slice of the same round.
 // Settings: BENCH_SLICE (s per mode per round, default 3), BENCH_ROUNDS (8), BENCH_CONNECTIONS (10), BENCH_WARMUP
 // (s per mode, 3), BENCH_PATH (/products/2), BENCH_MODES (which modes, e.g. bc; default abcde), BENCH_RATE (req/s
-// during a slice; default: as fast as the server answers).
+// during a slice; default: as fast as the server answers). BENCH_CONNECTIONS=1 gives the steadiest CPU figures:
+// one request at a time, so CPU per request does not depend on how many requests an event-loop turn batches.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';

@@ -25,7 +25,7 @@ const subscriptions = new WeakMap<FastifyRouteInstrumentation, (message: unknown
  * the route into the RPC metadata the HTTP instrumentation keeps for the request; when the response finishes, the
  * HTTP instrumentation sets `http.route` from it and renames the span `GET /products/:id`. No span, context or
  * extra lifecycle hook per request, unlike @fastify/otel (`SPYGLASS_FASTIFY_INSTRUMENTATION=otel`), which costs
- * several times more CPU per request for the same route (docs/benchmarks.md). Needs the HTTP instrumentation's
+ * more CPU per request for the same route (docs/benchmarks.md, mode (e)). Needs the HTTP instrumentation's
  * server span: without it (no HttpInstrumentation), requests get no route.
  */
 export class FastifyRouteInstrumentation extends InstrumentationBase {

@@ -7,9 +7,9 @@ import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace-base';
 const FASTIFY_ROOT_ATTRIBUTE = 'fastify.root';
 
 /**
- * Spyglass installs @fastify/otel for one thing: the route template it puts on the HTTP server span. Its own
- * INTERNAL `request` span (and so everything under it) adds nothing a security event needs but costs CPU on every
- * request, so it is not recorded. The route is set before that span starts, so server spans keep it.
+ * With `SPYGLASS_FASTIFY_INSTRUMENTATION=otel`, Spyglass installs @fastify/otel for one thing: the route template
+ * it puts on the HTTP server span. Its own INTERNAL `request` span (and so everything under it) adds nothing a
+ * security event needs but costs CPU on every request, so it is not recorded. The route is set before that span starts, so server spans keep it.
  */
 class DropFrameworkSpans implements Sampler {
   shouldSample(_ctx: Context, _traceId: string, _name: string, kind: SpanKind, attributes: Attributes, _links: Link[]): SamplingResult {

@@ -29,7 +29,7 @@ function instrumentationsFor(config: SpyglassConfig): Instrumentation[] {
     new HttpInstrumentation(httpConfigFor(config)),
     new ExpressInstrumentation(),
     // Only the route is needed from fastify. `otel`: no span per hook or handler, and the sampler leaves its
-    // request span unrecorded; still several times the CPU of the route hook (docs/benchmarks.md).
+    // request span unrecorded; still more CPU per request than the route hook (docs/benchmarks.md).
     config.fastifyInstrumentation === 'otel'
       ? (new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false, instrumentHandler: false }) as unknown as Instrumentation)
       : new FastifyRouteInstrumentation(),
