@@ -23,8 +23,8 @@ const subscriptions = new WeakMap<FastifyRouteInstrumentation, (message: unknown
  * Puts the fastify route template (`/products/:id`) on the HTTP server span, and nothing else: one `onRequest` hook,
  * added to every fastify instance as it is created (fastify's `fastify.initialization` diagnostics channel), writes
  * the route into the RPC metadata the HTTP instrumentation keeps for the request; when the response finishes, the
- * HTTP instrumentation sets `http.route` from it and renames the span `GET /products/:id`. No span, context or
- * extra lifecycle hook per request, unlike @fastify/otel (`SPYGLASS_FASTIFY_INSTRUMENTATION=otel`), which costs
+ * HTTP instrumentation sets `http.route` from it and renames the span `GET /products/:id`. No span, no new context
+ * and no onSend/onResponse hook per request, unlike @fastify/otel (`SPYGLASS_FASTIFY_INSTRUMENTATION=otel`), which costs
  * more CPU per request for the same route (docs/benchmarks.md, mode (e)). Needs the HTTP instrumentation's
  * server span: without it (no HttpInstrumentation), requests get no route.
  */
