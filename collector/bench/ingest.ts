@@ -7,10 +7,10 @@
  *      committed (read back from the file after a clean stop).
  * The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
  * (+ the rule engine with the default preset). Options: --seconds N (per run, default 20), --senders N (default 8),
- * --stages spine,enrich,all (which runs, default all three).
+ * --stages spine,enrich,all (which runs, default all three), --writers N (the collector's store.writers).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,7 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '20' },
     senders: { type: 'string', default: '8' },
     stages: { type: 'string', default: 'spine,enrich,all' },
+    writers: { type: 'string' },
   },
 });
 const STAGE_CONFIGS: Record<string, string> = {
@@ -69,13 +70,16 @@ function processCpuSeconds(pid: number): number | undefined {
 async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], decodeRate: number): Promise<number> {
   const db = join(dir, `e2e-${stage}.duckdb`);
   const config = join(dir, `e2e-${stage}.yaml`);
-  writeFileSync(config, STAGE_CONFIGS[stage]);
+  writeFileSync(config, STAGE_CONFIGS[stage] + (opts.writers ? `store:\n  writers: ${Number(opts.writers)}\n` : ''));
   // BENCH_NODE_ARGS: extra node flags for the collector process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...nodeArgs, BIN, 'collector', '--config', config, '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0', '--log-level', 'info'];
+  // BENCH_COLLECTOR_LOG=FILE keeps the collector's log (with BENCH_LOG_LEVEL=debug: every commit, its size and time).
+  const collectorLog = process.env.BENCH_COLLECTOR_LOG;
+  const args = [...nodeArgs, BIN, 'collector', '--config', config, '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'info'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const address = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (collectorLog) appendFileSync(collectorLog, line + '\n');
       try {
         const rec = JSON.parse(line);
         if (rec.msg?.startsWith('OTLP/HTTP listening')) resolve(rec.address);

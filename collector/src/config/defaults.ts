@@ -18,6 +18,7 @@ export function createDefaultConfig(): CollectorConfig {
       writers: 2,
       dedupeSpans: 500_000,
       memoryLimit: '1GB',
+      checkpointThreshold: '64MB',
     },
     events: {
       routeRules: [],

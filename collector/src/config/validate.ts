@@ -65,9 +65,12 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   positiveInt(r.maxBodyBytes, 'receive.maxBodyBytes', problems);
   checkTls(r.tls, 'receive.tls', problems);
 
-  checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans', 'memoryLimit'], 'store.', problems);
-  if (typeof config.store.memoryLimit !== 'string' || !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.store.memoryLimit)) {
-    problems.push(`store.memoryLimit: must be a size like "512MB" or "2GB" (got ${JSON.stringify(config.store.memoryLimit)})`);
+  checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans', 'memoryLimit', 'checkpointThreshold'], 'store.', problems);
+  for (const key of ['memoryLimit', 'checkpointThreshold'] as const) {
+    const size = config.store[key];
+    if (typeof size !== 'string' || !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(size)) {
+      problems.push(`store.${key}: must be a size like "64MB" or "2GB" (got ${JSON.stringify(size)})`);
+    }
   }
   if (!Number.isInteger(config.store.dedupeSpans) || config.store.dedupeSpans < 0) {
     problems.push(`store.dedupeSpans: must be a whole number, 0 to turn duplicate detection off (got ${JSON.stringify(config.store.dedupeSpans)})`);

@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { SpyglassError } from '../errors.js';
 
 /** Opens (creating if needed) the DuckDB file. A file held by another process is a clear SPY_ERR_DB_LOCKED. */
-export async function openDatabase(path: string, options: { memoryLimit?: string } = {}): Promise<DuckDBInstance> {
+export async function openDatabase(path: string, options: { memoryLimit?: string; checkpointThreshold?: string } = {}): Promise<DuckDBInstance> {
   if (path !== ':memory:') {
     try {
       mkdirSync(dirname(path), { recursive: true });
@@ -17,6 +17,7 @@ export async function openDatabase(path: string, options: { memoryLimit?: string
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
       ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+      ...(options.checkpointThreshold ? { checkpoint_threshold: options.checkpointThreshold } : {}),
     });
   } catch (err) {
     const msg = (err as Error).message ?? String(err);

@@ -94,6 +94,7 @@ export class IngestQueue {
 
   private async commitBatch(writer: EventWriter, batch: Pending[]): Promise<void> {
     const events = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
+    const started = performance.now();
     try {
       await writer.write(events);
     } catch (err) {
@@ -106,6 +107,7 @@ export class IngestQueue {
       return;
     }
     this.queued -= events.length;
+    this.logger.debug({ events: events.length, requests: batch.length, ms: Math.round(performance.now() - started) }, 'committed');
     this.lastCommitError = null;
     this.stats.commits++;
     this.stats.committedEvents += events.length;

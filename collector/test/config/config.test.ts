@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { parseListenAddress } from '../../src/config/address.js';
 import { createDefaultConfig } from '../../src/config/defaults.js';
+import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../../../test/helpers/temp.js';
 
 const tmp = tempDir();
@@ -40,7 +41,7 @@ describe('config', () => {
   it('reports every problem at once, naming each key', () => {
     const f = file(
       'bad.yaml',
-      'dbb: x\nreceive:\n  http: localhost\n  grpc: "off"\n  token: short\nstore:\n  maxQueuedEvents: -1\nevents:\n  routeRules:\n    - { path: nope, eventType: x }\nlog:\n  level: loud\n',
+      'dbb: x\nreceive:\n  http: localhost\n  grpc: "off"\n  token: short\nstore:\n  maxQueuedEvents: -1\n  checkpointThreshold: lots\nevents:\n  routeRules:\n    - { path: nope, eventType: x }\nlog:\n  level: loud\n',
     );
     let message = '';
     try {
@@ -52,8 +53,20 @@ describe('config', () => {
     expect(message).toMatch(/receive\.http: "localhost" is not a listen address/);
     expect(message).toMatch(/receive\.token: must be a string of at least 8 characters/);
     expect(message).toMatch(/store\.maxQueuedEvents: must be a positive integer/);
+    expect(message).toMatch(/store\.checkpointThreshold: must be a size like "64MB" or "2GB" \(got "lots"\)/);
     expect(message).toMatch(/events\.routeRules: route rule 0: path must be a string starting with "\/"/);
     expect(message).toMatch(/log\.level: must be one of/);
+  });
+
+  it('opens the database with the store settings (memory limit, checkpoint threshold)', async () => {
+    const instance = await openDatabase(join(tmp.dir, 'settings.duckdb'), { memoryLimit: '256MB', checkpointThreshold: '48MB' });
+    const conn = await instance.connect();
+    const rows = (await conn.runAndReadAll("SELECT current_setting('checkpoint_threshold') AS c, current_setting('memory_limit') AS m")).getRowObjectsJS();
+    conn.closeSync();
+    instance.closeSync();
+    expect(rows[0].c).toMatch(/^4[5-8]\.\d+ MiB$/); // DuckDB shows 48MB as 45.7 MiB
+    expect(rows[0].m).toMatch(/^2[34]\d\.\d+ MiB$/);
+    expect(createDefaultConfig().store.checkpointThreshold).toBe('64MB');
   });
 
   it('says clearly when the file is missing or not YAML', () => {
