@@ -6,6 +6,9 @@ type ColumnType = (typeof EVENT_COLUMNS)[number]['type'];
 type Field = keyof SecurityEvent;
 
 const TWO_32 = 4294967296;
+/** DuckDB's string_t (public C API layout, duckdb_string_t): strings up to 12 bytes live inside it. */
+const STRING_T_BYTES = 16;
+const INLINE_MAX = 12;
 
 /** One reader per field: a named property load the engine can specialise, unlike `event[field]` with a variable key. */
 const READ: { [K in Field]: (e: SecurityEvent) => SecurityEvent[K] } = {
@@ -39,8 +42,8 @@ const READ: { [K in Field]: (e: SecurityEvent) => SecurityEvent[K] } = {
 
 /**
  * Fills data chunks laid out as the `events` table without allocating per value, which is what keeps ingest off the
- * garbage collector: numbers are staged in typed arrays and copied into each vector in one call, strings go through
- * one C API call each, and validity masks (little-endian uint64 words, one bit per row) are staged the same way.
+ * garbage collector: numbers and short strings are staged in typed arrays and copied into each vector in one call,
+ * longer strings go through one C API call each, and validity masks (little-endian uint64 words, one bit per row) are staged the same way.
  * One instance per writer: the staging buffers are reused from chunk to chunk.
  */
 export class EventChunkFiller {
@@ -49,8 +52,16 @@ export class EventChunkFiller {
   private readonly ints: Int32Array;
   private readonly doubles: Float64Array;
   private readonly bools: Uint8Array;
+  /** duckdb_string_t slots (16 bytes: uint32 length + 12 inlined bytes) for short ASCII strings. */
+  private readonly strings: Uint8Array;
+  private readonly stringLengths: DataView;
+  /** Rows whose string is too long (or not ASCII) to inline: they go through the C API. */
+  private readonly longRows: Int32Array;
 
   constructor(private readonly maxRows = duckdb.vector_size()) {
+    this.strings = new Uint8Array(maxRows * STRING_T_BYTES);
+    this.stringLengths = new DataView(this.strings.buffer);
+    this.longRows = new Int32Array(maxRows);
     this.mask = new Uint8Array(Math.ceil(maxRows / 64) * 8);
     this.words = new Uint32Array(maxRows * 2);
     this.ints = new Int32Array(maxRows);
@@ -69,20 +80,48 @@ export class EventChunkFiller {
     }
   }
 
+  /**
+   * Short ASCII strings (most of them: methods, kinds, networks, event types, countries) are written into their
+   * string_t slots in JS and copied with the column in one call; only longer ones cost a C API call each.
+   */
+  private fillStrings(vector: duckdb.Vector, read: (e: SecurityEvent) => unknown, rows: readonly SecurityEvent[], from: number, n: number): void {
+    const { mask, strings, stringLengths, longRows } = this;
+    let longCount = 0;
+    strings.fill(0, 0, n * STRING_T_BYTES);
+    for (let i = 0; i < n; i++) {
+      const v = read(rows[from + i]) as string | null | undefined;
+      if (v === null || v === undefined) continue; // bit stays 0: NULL
+      mask[i >> 3] |= 1 << (i & 7);
+      const len = v.length;
+      let inline = len <= INLINE_MAX;
+      const slot = i * STRING_T_BYTES;
+      for (let k = 0; inline && k < len; k++) {
+        const code = v.charCodeAt(k);
+        if (code > 0x7f) inline = false;
+        else strings[slot + 4 + k] = code;
+      }
+      if (inline) stringLengths.setUint32(slot, len, true);
+      else longRows[longCount++] = i;
+    }
+    duckdb.copy_data_to_vector(vector, 0, strings.buffer as ArrayBuffer, strings.byteOffset, n * STRING_T_BYTES);
+    for (let j = 0; j < longCount; j++) {
+      const i = longRows[j];
+      duckdb.vector_assign_string_element(vector, i, read(rows[from + i]) as string);
+    }
+  }
+
   private fillColumn(vector: duckdb.Vector, type: ColumnType, field: Field, rows: readonly SecurityEvent[], from: number, n: number): void {
     const mask = this.mask;
     const maskBytes = Math.ceil(n / 64) * 8;
     mask.fill(0, 0, maskBytes);
     let staged: ArrayBufferView | null = null;
     const read = READ[field] as (e: SecurityEvent) => unknown;
-    for (let i = 0; i < n; i++) {
+    if (type === 'VARCHAR') this.fillStrings(vector, read, rows, from, n);
+    else for (let i = 0; i < n; i++) {
       const v = read(rows[from + i]);
       if (v === null || v === undefined) continue; // bit stays 0: NULL
       mask[i >> 3] |= 1 << (i & 7);
       switch (type) {
-        case 'VARCHAR':
-          duckdb.vector_assign_string_element(vector, i, v as string);
-          break;
         case 'TIMESTAMPTZ': // int64 microseconds, positive (mapping rejects others): no BigInt per row
           this.words[2 * i] = (v as number) % TWO_32;
           this.words[2 * i + 1] = Math.floor((v as number) / TWO_32);
