@@ -14,28 +14,33 @@ export type HttpFieldValues = Partial<Record<FieldName, OtlpAnyValue>>;
 
 interface Slot {
   field: FieldName;
+  index: number;
   rank: number;
 }
 
+const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
 const SLOTS = new Map<string, Slot>();
-for (const [field, keys] of Object.entries(FIELDS) as Array<[FieldName, readonly string[]]>) {
-  keys.forEach((key, rank) => SLOTS.set(key, { field, rank }));
+FIELD_NAMES.forEach((field, index) => FIELDS[field].forEach((key, rank) => SLOTS.set(key, { field, index, rank })));
+
+/** Every field present from the start (undefined until found): one object shape for every span. */
+function emptyFields(): HttpFieldValues {
+  const out: HttpFieldValues = {};
+  for (const field of FIELD_NAMES) out[field] = undefined;
+  return out;
 }
+const NO_RANK = 255;
+const ranks = new Uint8Array(FIELD_NAMES.length); // scratch, reset per call
 
 /** One pass over a span's attributes, keeping for each field the value of its most preferred key. */
 export function readHttpFields(attributes: readonly OtlpKeyValue[] | undefined): HttpFieldValues {
-  const out: HttpFieldValues = {};
+  const out = emptyFields();
   if (!attributes) return out;
-  const ranks: Partial<Record<FieldName, number>> = {};
+  ranks.fill(NO_RANK);
   for (const kv of attributes) {
     const slot = SLOTS.get(kv.key);
-    if (!slot || !kv.value) continue;
-    const prevRank = ranks[slot.field];
-    if (prevRank !== undefined && prevRank <= slot.rank) continue;
-    const value = kv.value;
-    if (!value) continue;
-    out[slot.field] = value;
-    ranks[slot.field] = slot.rank;
+    if (!slot || !kv.value || ranks[slot.index] <= slot.rank) continue;
+    out[slot.field] = kv.value;
+    ranks[slot.index] = slot.rank;
   }
   return out;
 }
