@@ -14,7 +14,8 @@ export function int64ToNumber(v: Int64 | undefined | null): number | undefined {
   return undefined;
 }
 
-// protobufjs keeps unset fields' defaults on the prototype ('' and 0), so only own properties count as set.
+// Values are plain objects (JSON.parse, the protobuf reader) or protobufjs messages, which keep unset fields'
+// defaults ('' and 0) on their prototype: only own properties count as set.
 const has = (v: object, key: keyof OtlpAnyValue) => Object.prototype.hasOwnProperty.call(v, key);
 
 /**
@@ -50,6 +51,7 @@ export function anyToInt(v: OtlpAnyValue | undefined | null): number | undefined
 }
 
 const HEX_RE = /^[0-9a-f]+$/;
+const ZERO_RE = /^0+$/;
 
 /** Trace/span id as lowercase hex, or undefined unless it has exactly `bytes` bytes and is not all zero. */
 export function idToHex(v: Uint8Array | string | undefined | null, bytes: number): string | undefined {
@@ -57,6 +59,6 @@ export function idToHex(v: Uint8Array | string | undefined | null, bytes: number
   if (typeof v === 'string') hex = v.toLowerCase();
   else if (v instanceof Uint8Array) hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
   else return undefined; // absent, or the wrong JSON type (number, array, object)
-  if (hex.length !== bytes * 2 || !HEX_RE.test(hex) || /^0+$/.test(hex)) return undefined;
+  if (hex.length !== bytes * 2 || !HEX_RE.test(hex) || ZERO_RE.test(hex)) return undefined;
   return hex;
 }
