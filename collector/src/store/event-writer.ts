@@ -8,6 +8,7 @@ import { EVENT_COLUMNS } from './schema.js';
 
 const TYPES: Record<(typeof EVENT_COLUMNS)[number]['type'], DuckDBType> = { TIMESTAMPTZ, VARCHAR, INTEGER, DOUBLE, BOOLEAN };
 const CHUNK_ROWS = duckdb.vector_size();
+let nextFunctionId = 0;
 
 interface Scan {
   rows: readonly SecurityEvent[];
@@ -30,11 +31,13 @@ export class EventWriter {
 
   private constructor(
     private readonly conn: DuckDBConnection,
-    private readonly functionName: string,
+    /** The table function this writer's statements read their batch from. */
+    readonly functionName: string,
   ) {}
 
-  static create(conn: DuckDBConnection, index = 0): EventWriter {
-    const functionName = `spyglass_ingest_batch_${index}`;
+  /** Registers a batch function under a name unique in this process (function names are per database). */
+  static create(conn: DuckDBConnection): EventWriter {
+    const functionName = `spyglass_ingest_batch_${nextFunctionId++}`;
     const writer = new EventWriter(conn, functionName);
     conn.registerTableFunction(writer.tableFunction());
     return writer;

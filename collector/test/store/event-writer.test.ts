@@ -84,8 +84,8 @@ describe('EventWriter', () => {
 
   it('lets two writers (two connections) write at the same time without losing or mixing rows', async () => {
     const other = await instance.connect();
-    const a = EventWriter.create(conn, 0);
-    const b = EventWriter.create(other, 1);
+    const a = EventWriter.create(conn);
+    const b = EventWriter.create(other);
     const events = Array.from({ length: 6000 }, (_, i) => event(i));
     await Promise.all([a.write(events.slice(0, 3000)), b.write(events.slice(3000))]);
     await a.write([]); // nothing to store is not an error
@@ -111,11 +111,12 @@ describe('EventWriter', () => {
 
   it('hands rows only to its own statement: a SQL session calling the batch function gets nothing', async () => {
     const writer = EventWriter.create(conn);
+    expect(writer.functionName).toMatch(/^spyglass_ingest_batch_\d+$/);
     const events = Array.from({ length: 100 }, (_, i) => event(i));
     const snoop = await instance.connect();
     const [, peek] = await Promise.all([
       writer.write(events),
-      snoop.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM spyglass_ingest_batch_0('guess')`),
+      snoop.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${writer.functionName}('guess')`),
     ]);
     expect(peek.getRowObjectsJS()[0].n).toBe(0);
     expect(await readBack(conn)).toHaveLength(100);
