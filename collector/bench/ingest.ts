@@ -170,7 +170,7 @@ async function main() {
     const appendRate = appended / ((performance.now() - appendStart) / 1000);
     conn.closeSync();
     instance.closeSync();
-    process.stdout.write(`raw DuckDB append (data chunks):  ${fmt(appendRate)} rows/s\n`);
+    process.stdout.write(`raw DuckDB writes (EventWriter, data chunks, committed):  ${fmt(appendRate)} rows/s\n`);
 
     const rates: Record<string, number> = {};
     for (const stage of STAGES) rates[stage] = await endToEnd(dir, stage, templates, decodeRate);

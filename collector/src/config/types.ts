@@ -28,7 +28,7 @@ export interface ReceiveConfig {
 export interface StoreConfig {
   maxQueuedEvents: number;
   maxBatchEvents: number;
-  /** Transactions in flight at once: one batch is appended while another commits. */
+  /** Batches written at once, each on its own connection: one is filled while another commits. */
   writers: number;
   /** DuckDB's memory limit (its buffer pool, e.g. "512MB", "2GB"); beyond it DuckDB spills to disk. */
   memoryLimit: string;
