@@ -67,9 +67,12 @@ function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+let runs = 0;
 async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], decodeRate: number): Promise<number> {
-  const db = join(dir, `e2e-${stage}.duckdb`);
-  const config = join(dir, `e2e-${stage}.yaml`);
+  // A fresh file per run: a repeated stage set must not count (or deduplicate against) an earlier run's events.
+  const run = ++runs;
+  const db = join(dir, `e2e-${run}-${stage}.duckdb`);
+  const config = join(dir, `e2e-${run}-${stage}.yaml`);
   writeFileSync(config, STAGE_CONFIGS[stage] + (opts.writers ? `store:\n  writers: ${Number(opts.writers)}\n` : ''));
   // BENCH_NODE_ARGS: extra node flags for the collector process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);

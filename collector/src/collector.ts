@@ -15,6 +15,7 @@ import { createPipeline, prepareDatabase } from './pipeline.js';
 import type { Pipeline } from './pipeline.js';
 import { OtlpGrpcServer } from './receive/grpc.js';
 import { otlpHttpPlugin } from './receive/http.js';
+import { TurnQueue } from './receive/turns.js';
 import { openDatabase } from './store/database.js';
 import { queryRows } from './store/query.js';
 
@@ -105,7 +106,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       processors: handles.flatMap((h) => (h.processor ? [h.processor] : [])),
       consumers: handles.flatMap((h) => (h.consumer ? [h.consumer] : [])),
     });
-    const otlp = { export: pipeline.export, token: cfg.receive.token, maxBodyBytes: cfg.receive.maxBodyBytes, tls };
+    const otlp = { export: pipeline.export, token: cfg.receive.token, maxBodyBytes: cfg.receive.maxBodyBytes, tls, turns: new TurnQueue() };
 
     const addresses: { http?: string; grpc?: string } = {};
     if (cfg.receive.http !== 'off') {

@@ -1,14 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
 import { decodeProtobufRequest, encodeProtobufResponse, encodeRpcStatus } from '../decode/protobuf.js';
-import type { TraceRequest } from '../decode/otlp-types.js';
 import { SpyglassError, isSpyglassError, GRPC } from '../errors.js';
 import { createBearerCheck } from './auth.js';
 import type { ExportFn } from './export.js';
+import type { TurnQueue } from './turns.js';
 
 export interface OtlpGrpcOptions {
   export: ExportFn;
   token: string | null;
   maxBodyBytes: number;
+  /** Shared with the HTTP receiver: requests are decoded one per event-loop turn. */
+  turns: TurnQueue;
   /** PEM certificate and key: the listener then accepts TLS connections only. */
   tls?: { cert: string; key: string } | null;
 }
@@ -57,15 +59,9 @@ export class OtlpGrpcServer {
           callback(toServiceError(new SpyglassError('SPY_ERR_RECEIVE_UNAUTHENTICATED')));
           return;
         }
-        let request: TraceRequest;
-        try {
-          request = decodeProtobufRequest(call.request);
-        } catch (err) {
-          callback(toServiceError(err));
-          return;
-        }
-        this.opts
-          .export(request)
+        this.opts.turns
+          .next(call.request.length)
+          .then(() => this.opts.export(decodeProtobufRequest(call.request)))
           .then((result) => {
             const partial = result.rejected > 0 ? { rejectedSpans: result.rejected, errorMessage: result.message ?? '' } : undefined;
             callback(null, Buffer.from(encodeProtobufResponse(partial)));

@@ -5,11 +5,14 @@ import { encodeProtobufResponse, encodeRpcStatus } from '../decode/protobuf.js';
 import { SpyglassError, isSpyglassError } from '../errors.js';
 import { createBearerCheck } from './auth.js';
 import type { ExportFn, ExportResult } from './export.js';
+import type { TurnQueue } from './turns.js';
 
 export interface OtlpHttpOptions {
   export: ExportFn;
   token: string | null;
   maxBodyBytes: number;
+  /** Shared with the gRPC receiver: requests are decoded one per event-loop turn. */
+  turns: TurnQueue;
 }
 
 const PROTOBUF = 'application/x-protobuf';
@@ -62,6 +65,7 @@ export async function otlpHttpPlugin(app: FastifyInstance, opts: OtlpHttpOptions
       throw new SpyglassError('SPY_ERR_RECEIVE_MEDIA_TYPE', `got ${JSON.stringify(request.headers['content-type'] ?? '')}`);
     }
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    await opts.turns.next(raw.length);
     const body = decompress(raw, request.headers['content-encoding'], opts.maxBodyBytes);
     const result = await opts.export(decodeRequest(body, encoding));
     return sendResult(reply, encoding, result);
