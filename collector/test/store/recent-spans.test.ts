@@ -4,7 +4,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { EventWriter } from '../../src/store/event-writer.js';
 import { migrate } from '../../src/store/migrate.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { RecentSpans, spanKey } from '../../src/store/recent-spans.js';
+import { RecentSpans, SpanKeyTable, spanKey } from '../../src/store/recent-spans.js';
 import type { SecurityEvent } from '../../src/events/security-event.js';
 import { tempDir } from '../../../test/helpers/temp.js';
 
@@ -31,6 +31,33 @@ describe('recent-spans.ts', () => {
     expect(r.has(1)).toBe(false);
     r.delete(7);
     expect(r.has(7)).toBe(false);
+  });
+
+  it('SpanKeyTable agrees with a Set through adds and deletes, colliding keys and probe runs that wrap around', () => {
+    // 64 slots; homes are the keys' low 32 bits, so keys with equal low bits collide, and homes near 63 wrap to 0.
+    const table = new SpanKeyTable(32);
+    const model = new Set<number>();
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const pool = Array.from({ length: 80 }, (_, i) => (i % 5) * 2 ** 32 + [0, 1, 61, 62, 63, rand(64)][i % 6] + (i % 3 === 0 ? 0 : 64 * rand(4)));
+    pool.push(0, 2 ** 52 - 1);
+    for (let step = 0; step < 20_000; step++) {
+      const key = pool[rand(pool.length)];
+      if (rand(3) === 0) {
+        table.delete(key);
+        model.delete(key);
+      } else if (model.has(key) || model.size < 32) {
+        table.add(key);
+        model.add(key);
+      } else {
+        expect(() => table.add(key)).toThrow(/full/);
+      }
+      expect(table.size).toBe(model.size);
+      if (step % 97 === 0) for (const k of pool) expect(table.has(k)).toBe(model.has(k));
+    }
+    table.clear();
+    expect(table.size).toBe(0);
+    expect(pool.some((k) => table.has(k))).toBe(false);
   });
 
   it('tells apart ids that differ only in their last digits', () => {
