@@ -3,16 +3,18 @@
  * The official exporters (protobuf over HTTPS, gRPC over TLS) deliver when they trust the certificate; plaintext
  * clients and clients that do not trust it get nothing through.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector } from '../collector/src/index.js';
 import type { Collector } from '../collector/src/index.js';
+import { killCollector, SPYGLASS_BIN, startCollectorProcess, waitForExit } from './helpers/child.js';
 import { createProvider, recordSpans } from './helpers/otel.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -115,5 +117,40 @@ describe('OTLP over TLS (receive.tls)', () => {
         createCollector({ db: join(tmp.dir, 'bad.duckdb'), receive: { http: '127.0.0.1:0', grpc: '127.0.0.1:0', tls: tls as never }, sql: { listen: '127.0.0.1:0' }, log: { level: 'silent' } }),
       ).rejects.toThrow(/receive\.tls: (cannot use the certificate\/key|expected \{ cert, key \} with PEM contents)/);
     }
+  });
+
+  it('collector --tls-cert/--tls-key (or SPYGLASS_TLS_CERT/KEY) read PEM files; a missing half or file is a config error', async () => {
+    const certFile = join(tmp.dir, 'server.crt');
+    const keyFile = join(tmp.dir, 'server.key');
+    const c = await startCollectorProcess(['--db', join(tmp.dir, 'cli.duckdb'), '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', 'off', '--tls-cert', certFile, '--tls-key', keyFile]);
+    try {
+      expect(c.http).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        request(`${c.http}/healthz`, { ca: cert }, (res) => resolve(res.statusCode)).on('error', reject).end();
+      });
+      expect(status).toBe(200);
+      c.child.kill('SIGTERM');
+      expect((await waitForExit(c.child)).code).toBe(0);
+    } finally {
+      await killCollector(c);
+    }
+
+    const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      promisify(execFile)(process.execPath, [SPYGLASS_BIN, 'collector', '--db', join(tmp.dir, 'cli-bad.duckdb'), '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', 'off', ...args], {
+        env: { ...process.env, ...env },
+        timeout: 60_000,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+    const half = await cli(['--tls-cert', certFile]);
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/--tls-cert and --tls-key .* go together; only --tls-cert was given/);
+    const missing = await cli([], { SPYGLASS_TLS_CERT: certFile, SPYGLASS_TLS_KEY: join(tmp.dir, 'nope.key') });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read the TLS key file .*nope\.key/);
+    const swapped = await cli(['--tls-cert', keyFile, '--tls-key', certFile]);
+    expect(swapped.code).toBe(2);
+    expect(swapped.stderr).toMatch(/receive\.tls: cannot use the certificate\/key/);
   });
 });

@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createCollector } from '../collector.js';
 import type { Collector } from '../collector.js';
 import { loadConfig } from '../config/load.js';
 import type { PartialCollectorConfig } from '../config/types.js';
 import { builtinExtensions } from '../extensions.js';
+import { SpyglassError } from '../errors.js';
 
 export interface CollectorFlags {
   config?: string;
@@ -13,6 +15,26 @@ export interface CollectorFlags {
   token?: string;
   logLevel?: string;
   sql?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** --tls-cert / --tls-key (or SPYGLASS_TLS_CERT / SPYGLASS_TLS_KEY): PEM files, read into receive.tls. */
+function tlsFromFiles(flags: CollectorFlags, env: NodeJS.ProcessEnv): { cert: string; key: string } | undefined {
+  const certFile = flags.tlsCert ?? env.SPYGLASS_TLS_CERT;
+  const keyFile = flags.tlsKey ?? env.SPYGLASS_TLS_KEY;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) {
+    throw new SpyglassError('SPY_ERR_CONFIG_INVALID', `--tls-cert and --tls-key (SPYGLASS_TLS_CERT, SPYGLASS_TLS_KEY) go together; only ${certFile ? '--tls-cert' : '--tls-key'} was given`);
+  }
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new SpyglassError('SPY_ERR_CONFIG_INVALID', `cannot read the TLS ${what} file ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  return { cert: read(certFile, 'certificate'), key: read(keyFile, 'key') };
 }
 
 /** defaults ← --config file ← SPYGLASS_* env ← flags. */
@@ -23,7 +45,8 @@ export function configFromFlags(flags: CollectorFlags, env: NodeJS.ProcessEnv = 
   if (flags.otlpHttp) receive.http = flags.otlpHttp;
   if (flags.otlpGrpc) receive.grpc = flags.otlpGrpc;
   if (flags.token) receive.token = flags.token;
-  if (Object.keys(receive).length) overrides.receive = receive;
+  const tls = tlsFromFiles(flags, env);
+  if (Object.keys(receive).length || tls) overrides.receive = { ...receive, ...(tls ? { tls } : {}) };
   if (flags.logLevel) overrides.log = { level: flags.logLevel as never };
   if (flags.sql) overrides.sql = { listen: flags.sql };
   return loadConfig({ file: flags.config ?? env.SPYGLASS_CONFIG, env, overrides }) as PartialCollectorConfig;
@@ -36,6 +59,8 @@ export function addCollectorOptions(cmd: Command): Command {
     .option('--otlp-http <host:port>', 'OTLP/HTTP listen address or "off" (env SPYGLASS_OTLP_HTTP, default 127.0.0.1:4318)')
     .option('--otlp-grpc <host:port>', 'OTLP/gRPC listen address or "off" (env SPYGLASS_OTLP_GRPC, default 127.0.0.1:4317)')
     .option('--token <token>', 'require "Authorization: Bearer <token>" on OTLP requests (env SPYGLASS_TOKEN)')
+    .option('--tls-cert <file>', 'PEM certificate (chain): both OTLP listeners speak TLS only; with --tls-key (env SPYGLASS_TLS_CERT)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert (env SPYGLASS_TLS_KEY)')
     .option('--sql <host:port>', 'SQL endpoint (PostgreSQL wire) listen address or "off" (env SPYGLASS_SQL, default 127.0.0.1:5433)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env SPYGLASS_LOG_LEVEL)');
 }
