@@ -16,6 +16,7 @@ import type { Pipeline } from './pipeline.js';
 import { OtlpGrpcServer } from './receive/grpc.js';
 import { otlpHttpPlugin } from './receive/http.js';
 import { TurnQueue } from './receive/turns.js';
+import { pipelineSafeClientErrors } from './receive/client-errors.js';
 import { openDatabase } from './store/database.js';
 import { queryRows } from './store/query.js';
 
@@ -79,12 +80,15 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
     if (applied.length) logger.info({ migrations: applied }, 'database schema updated');
 
     const tls = cfg.receive.tls;
+    const clientErrors = pipelineSafeClientErrors();
     http = Fastify({
+      clientErrorHandler: clientErrors.handle,
       loggerInstance: logger as unknown as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
       forceCloseConnections: false,
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     }) as unknown as FastifyInstance;
+    clientErrors.track(http.server);
     http.get('/healthz', async (_req, reply) => {
       if (!accepting) return reply.code(503).send({ status: 'starting or stopping' });
       const failure = pipeline?.queue.lastCommitError;
