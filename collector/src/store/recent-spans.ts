@@ -80,7 +80,7 @@ export class SpanKeyTable {
 /**
  * The spans committed most recently, so a batch an exporter re-sends (its first attempt was committed but the answer
  * never reached it, e.g. the collector was killed) is not stored twice. Two generations of `capacity` keys each:
- * memory is bounded (16 bytes per key of capacity, allocated once) and the window covers at least the last
+ * memory is bounded (32–64 bytes per key of capacity, allocated once) and the window covers at least the last
  * `capacity` spans.
  */
 export class RecentSpans {
