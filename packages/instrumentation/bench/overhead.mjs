@@ -11,6 +11,8 @@
 // (s per mode, 3), BENCH_PATH (/products/2), BENCH_MODES (which modes, e.g. bc; default abcde), BENCH_RATE (req/s
 // during a slice; default: as fast as the server answers). BENCH_CONNECTIONS=1 gives the steadiest CPU figures:
 // one request at a time, so CPU per request does not depend on how many requests an event-loop turn batches.
+// BENCH_HOST=:: makes the servers listen dual-stack; autocannon still connects over IPv4, so clients arrive as
+// IPv4-mapped IPv6 addresses (::ffff:127.0.0.1), as behind many container setups.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -86,7 +88,7 @@ function startDemo(mode, sinkUrl) {
       ...process.env,
       ...mode.env,
       PORT: '0',
-      HOST: '127.0.0.1',
+      HOST: process.env.BENCH_HOST ?? '127.0.0.1',
       OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
       OTEL_SERVICE_NAME: 'bench-demo-api',
       // Traces only in every mode (Spyglass turns metrics and logs off by itself; the stock SDK would export both).
@@ -100,7 +102,7 @@ function startDemo(mode, sinkUrl) {
     child.stdout.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1], pid: child.pid, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) });
+      if (m) resolve({ url: m[1].replace(/\/\/[^/]+:(?=\d+$)/, '//127.0.0.1:'), pid: child.pid, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) });
     });
     child.once('exit', (code) => reject(new Error(`demo api exited with ${code}: ${out}`)));
   });

@@ -1,8 +1,8 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import { context, diag, type Attributes, type Span } from '@opentelemetry/api';
+import { context, diag, type Attributes } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
-import { resolveClientIp } from './client-ip.js';
+import { clientAddressResolver } from './client-address.js';
 import { resolveSpyglassConfig, type SpyglassConfig } from './config.js';
 import { OTEL_REDACTED_QUERY_PARAMS, redactQuery } from './query-redaction.js';
 import { redactUrl } from './redact-url.js';
@@ -13,10 +13,15 @@ import type { SpyglassOptions } from './types.js';
 
 const MAX_USER_LENGTH = 256;
 
-function splitUrl(url: string | undefined): { path?: string; query?: string } {
-  if (!url) return {};
+function pathOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
   const q = url.indexOf('?');
-  return q === -1 ? { path: url } : { path: url.slice(0, q), query: url.slice(q + 1) };
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function queryOf(url: string | undefined): string | undefined {
+  const q = url ? url.indexOf('?') : -1;
+  return q === -1 ? undefined : url!.slice(q + 1);
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
@@ -42,10 +47,10 @@ function withoutSecretHeaders(capture: HttpInstrumentationConfig['headersToSpanA
 
 /** Builds the hooks from an already validated config (used by startSpyglass so options are validated once). */
 export function httpConfigFor(config: SpyglassConfig, base: HttpInstrumentationConfig = {}): HttpInstrumentationConfig {
-  const clientIps = new WeakMap<IncomingMessage, string | undefined>();
+  const clientOf = clientAddressResolver(config.isTrustedProxy);
+  const baseStartHook = base.startIncomingSpanHook;
 
-  const userOf = (req: IncomingMessage, span: Span): string | undefined => {
-    const fromApp = requestStateOf(span)?.user;
+  const userOf = (req: IncomingMessage, fromApp: string | undefined): string | undefined => {
     if (fromApp) return fromApp;
     if (config.identify) {
       try {
@@ -67,11 +72,10 @@ export function httpConfigFor(config: SpyglassConfig, base: HttpInstrumentationC
     redactedQueryParamsServer: [...new Set([...OTEL_REDACTED_QUERY_PARAMS, ...config.redactQueryParams])],
 
     startIncomingSpanHook(req): Attributes {
-      const attrs: Attributes = { ...(base.startIncomingSpanHook?.(req) ?? {}) };
-      const ip = resolveClientIp(req, config.isTrustedProxy);
-      clientIps.set(req, ip);
+      const attrs: Attributes = baseStartHook ? { ...baseStartHook(req) } : {};
+      const { ip } = clientOf(req);
       if (ip) attrs[ATTR_CLIENT_ADDRESS] = ip;
-      const { query } = splitUrl(req.url);
+      const query = queryOf(req.url);
       if (query) attrs[ATTR_URL_QUERY] = redactQuery(query, config.redactQueryParams);
       const referer = firstHeader(req.headers.referer);
       if (referer) attrs[ATTR_HTTP_REQUEST_HEADER_REFERER] = [redactUrl(referer, config.redactQueryParams)];
@@ -83,15 +87,18 @@ export function httpConfigFor(config: SpyglassConfig, base: HttpInstrumentationC
       if (!(response instanceof ServerResponse)) return; // an outgoing (client) request
       const req = request as IncomingMessage;
       const meta = getRPCMetadata(context.active());
+      const state = requestStateOf(span);
+      const client = clientOf(req);
       span.setAttributes(
         securityAttributes(
           {
-            user: userOf(req, span),
-            eventType: requestStateOf(span)?.eventType,
-            clientIp: clientIps.has(req) ? clientIps.get(req) : resolveClientIp(req, config.isTrustedProxy),
+            user: userOf(req, state?.user),
+            eventType: state?.eventType,
+            clientIp: client.ip,
+            network: client.network,
             method: req.method,
             route: meta?.type === RPCType.HTTP ? meta.route : undefined,
-            path: splitUrl(req.url).path,
+            path: pathOf(req.url),
             statusCode: response.statusCode,
           },
           config.classifier,

@@ -12,6 +12,8 @@ export interface RequestFacts {
   user?: string;
   eventType?: string;
   clientIp?: string;
+  /** `maskIp(clientIp)`, when the caller already has it. */
+  network?: string;
   method?: string;
   route?: string;
   path?: string;
@@ -38,7 +40,7 @@ export function securityAttributes(facts: RequestFacts, classifier: RouteClassif
     attrs[ATTR_SPYGLASS_IDENTITY_KIND] = 'user';
     return attrs;
   }
-  const network = maskIp(facts.clientIp);
+  const network = facts.network ?? maskIp(facts.clientIp);
   if (network) {
     attrs[ATTR_SPYGLASS_IDENTITY] = network;
     attrs[ATTR_SPYGLASS_IDENTITY_KIND] = 'network';

@@ -1,5 +1,6 @@
 import { SpanKind, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { cachedMaskIp } from './client-address.js';
 import { resolveSpyglassConfig, type SpyglassConfig } from './config.js';
 import { REDACTED, redactQuery } from './query-redaction.js';
 import { redactUrl } from './redact-url.js';
@@ -20,6 +21,7 @@ import {
 import type { SpyglassOptions } from './types.js';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const SECRET_HEADER_ATTRIBUTES: ReadonlySet<string> = new Set(SECRET_HEADER_ATTRIBUTE_PREFIXES);
 
 /**
  * A span processor that keeps secrets out of every exported span and, for HTTP server spans that the Spyglass
@@ -29,6 +31,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
  */
 export class SpyglassSpanProcessor implements SpanProcessor {
   private readonly config: SpyglassConfig;
+  private readonly networkOf = cachedMaskIp();
 
   constructor(options: SpyglassOptions = {}) {
     this.config = resolveSpyglassConfig(options);
@@ -53,6 +56,7 @@ export class SpyglassSpanProcessor implements SpanProcessor {
           user: state?.user,
           eventType: state?.eventType,
           clientIp,
+          network: this.networkOf(clientIp),
           method: str(attrs[ATTR_HTTP_REQUEST_METHOD]),
           route: str(attrs[ATTR_HTTP_ROUTE]),
           path: str(attrs[ATTR_URL_PATH]),
@@ -87,7 +91,7 @@ function scrubSecrets(span: Span, names: ReadonlySet<string>): void {
   if (typeof query === 'string' && query !== '') span.setAttribute(ATTR_URL_QUERY, redactQuery(query, names));
   const full = attrs[ATTR_URL_FULL];
   if (typeof full === 'string' && full.includes('?')) span.setAttribute(ATTR_URL_FULL, redactUrl(full, names));
-  for (const key of Object.keys(attrs)) {
-    if (SECRET_HEADER_ATTRIBUTE_PREFIXES.includes(key)) span.setAttribute(key, REDACTED);
+  for (const key in attrs) {
+    if (SECRET_HEADER_ATTRIBUTES.has(key)) span.setAttribute(key, REDACTED);
   }
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { securityHttpInstrumentationConfig } from '../src/http-config.js';
@@ -110,6 +110,45 @@ describe('securityHttpInstrumentationConfig()', () => {
       'client.address': '127.0.0.1',
       'spyglass.identity': '127.0.0.*',
     });
+  });
+
+  it('gives each request on one keep-alive connection its own identity', async () => {
+    use({});
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const paths = ['/as/erin', '/keep-alive-anon', '/as/frank'];
+    for (const path of paths) await send(v4(path), { agent });
+    agent.destroy();
+    const spans = await Promise.all(paths.map((p) => tracing.serverSpan(p)));
+    expect(new Set(spans.map((s) => s.attributes['network.peer.port'])).size).toBe(1); // one connection
+    expect(spans.map((s) => s.attributes['spyglass.identity'])).toEqual(['erin', '127.0.0.*', 'frank']);
+    expect(spans.map((s) => s.attributes['spyglass.identity.kind'])).toEqual(['user', 'network', 'user']);
+  });
+
+  it('tells apart clients on different networks, each on its own keep-alive connection', async () => {
+    use({});
+    const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
+    for (let i = 0; i < 2; i++) {
+      await send(v4(`/net4-${i}`), { agent: agents[0] });
+      await send(v6(`/net6-${i}`), { agent: agents[1] });
+    }
+    agents.forEach((a) => a.destroy());
+    for (let i = 0; i < 2; i++) {
+      expect((await tracing.serverSpan(`/net4-${i}`)).attributes).toMatchObject({ 'client.address': '127.0.0.1', 'spyglass.identity': '127.0.0.*' });
+      expect((await tracing.serverSpan(`/net6-${i}`)).attributes).toMatchObject({ 'client.address': '::1', 'spyglass.identity': '::/64' });
+    }
+  });
+
+  it('resolves each request through a trusted proxy from its own headers, on one keep-alive connection', async () => {
+    use({ trustedProxies: ['::1'] });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    await send(v6('/proxied-1'), { agent, headers: { 'x-forwarded-for': '198.51.100.7' } });
+    await send(v6('/proxied-2'), { agent, headers: { 'x-forwarded-for': '203.0.113.9' } });
+    await send(v6('/proxied-3'), { agent });
+    agent.destroy();
+    const spans = await Promise.all(['/proxied-1', '/proxied-2', '/proxied-3'].map((p) => tracing.serverSpan(p)));
+    expect(new Set(spans.map((s) => s.attributes['network.peer.port'])).size).toBe(1);
+    expect(spans.map((s) => s.attributes['client.address'])).toEqual(['198.51.100.7', '203.0.113.9', '::1']);
+    expect(spans.map((s) => s.attributes['spyglass.identity'])).toEqual(['198.51.100.*', '203.0.113.*', '::/64']);
   });
 
   it('takes the user from the gateway header only when the peer is a trusted proxy', async () => {
