@@ -36,7 +36,8 @@ export function pipelineSafeClientErrors(): {
         waiting.add(req);
         res.once('close', () => {
           waiting.delete(req);
-          if (closeWhenAnswered.has(socket) && !owesAnswers(socket)) socket.destroy();
+          // end, not destroy: the last answer may still be in the socket's buffer.
+          if (closeWhenAnswered.has(socket) && !owesAnswers(socket)) socket.end(() => socket.destroy());
         });
       });
     },
