@@ -1,4 +1,4 @@
-import type { TraceRequest } from '../decode/otlp-types.js';
+import type { OtlpEncoding } from '../decode/body.js';
 
 /** What one export request produced; rejected spans become OTLP partial_success. */
 export interface ExportResult {
@@ -10,7 +10,7 @@ export interface ExportResult {
 }
 
 /**
- * The one export path both transports call. Resolves after the accepted events are committed; rejects with a
- * SpyglassError (decode, overload, write failure) that each transport maps to its own status.
+ * The one export path both transports call, with the body as received. Resolves after the accepted events are
+ * committed; rejects with a SpyglassError (decode, overload, write failure) that each transport maps to its own status.
  */
-export type ExportFn = (request: TraceRequest) => Promise<ExportResult>;
+export type ExportFn = (body: Buffer, encoding: OtlpEncoding, contentEncoding: string | undefined) => Promise<ExportResult>;

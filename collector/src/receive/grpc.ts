@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { decodeProtobufRequest, encodeProtobufResponse, encodeRpcStatus } from '../decode/protobuf.js';
+import { encodeProtobufResponse, encodeRpcStatus } from '../decode/protobuf.js';
 import { SpyglassError, isSpyglassError, GRPC } from '../errors.js';
 import { createBearerCheck } from './auth.js';
 import type { ExportFn } from './export.js';
@@ -61,7 +61,7 @@ export class OtlpGrpcServer {
         }
         this.opts.turns
           .next(call.request.length)
-          .then(() => this.opts.export(decodeProtobufRequest(call.request)))
+          .then(() => this.opts.export(call.request, 'protobuf', undefined))
           .then((result) => {
             const partial = result.rejected > 0 ? { rejectedSpans: result.rejected, errorMessage: result.message ?? '' } : undefined;
             callback(null, Buffer.from(encodeProtobufResponse(partial)));

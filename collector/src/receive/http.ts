@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { decodeRequest, decompress, encodingOf } from '../decode/body.js';
+import { encodingOf } from '../decode/body.js';
 import type { OtlpEncoding } from '../decode/body.js';
 import { encodeProtobufResponse, encodeRpcStatus } from '../decode/protobuf.js';
 import { SpyglassError, isSpyglassError } from '../errors.js';
@@ -66,8 +66,7 @@ export async function otlpHttpPlugin(app: FastifyInstance, opts: OtlpHttpOptions
     }
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     await opts.turns.next(raw.length);
-    const body = decompress(raw, request.headers['content-encoding'], opts.maxBodyBytes);
-    const result = await opts.export(decodeRequest(body, encoding));
+    const result = await opts.export(raw, encoding, request.headers['content-encoding']);
     return sendResult(reply, encoding, result);
   });
 
