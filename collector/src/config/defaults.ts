@@ -11,7 +11,7 @@ export function createDefaultConfig(): CollectorConfig {
       token: null,
       maxBodyBytes: 64 * 1024 * 1024, // OTLP spec's recommended limit
       tls: null,
-      decodeThread: true,
+      decodeThread: false,
     },
     store: {
       maxQueuedEvents: 100_000,

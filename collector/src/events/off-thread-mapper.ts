@@ -33,7 +33,8 @@ export const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Decodes and maps bodies in a worker thread, so the event loop only stores events and serves DuckDB's callbacks
- * for the statement being committed (measured: 10–30 % more spans/s on two cores, see docs/benchmarks.md). Bad input
+ * for the statement being committed (`receive.decodeThread`, off by default: on two cores it measured ~9 % more CPU
+ * per span for handing events across, and no more spans/s; see docs/benchmarks.md). Bad input
  * is the same SpyglassError as on the event loop. If the thread dies, waiting requests get a retryable 503 and the
  * next request starts a new thread.
  */
