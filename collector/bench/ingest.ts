@@ -7,8 +7,7 @@
  *      committed (read back from the file after a clean stop).
  * The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
  * (+ the rule engine with the default preset). Options: --seconds N (per run, default 20), --senders N (default 8),
- * --stages spine,enrich,all (which runs, default all three), --writers N (the collector's store.writers),
- * --decode-thread true|false (the collector's receive.decodeThread).
+ * --stages spine,enrich,all (which runs, default all three), --writers N (the collector's store.writers).
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,7 +35,6 @@ const { values: opts } = parseArgs({
     senders: { type: 'string', default: '8' },
     stages: { type: 'string', default: 'spine,enrich,all' },
     writers: { type: 'string' },
-    'decode-thread': { type: 'string' },
   },
 });
 const STAGE_CONFIGS: Record<string, string> = {
@@ -75,12 +73,7 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
   const run = ++runs;
   const db = join(dir, `e2e-${run}-${stage}.duckdb`);
   const config = join(dir, `e2e-${run}-${stage}.yaml`);
-  writeFileSync(
-    config,
-    STAGE_CONFIGS[stage] +
-      (opts.writers ? `store:\n  writers: ${Number(opts.writers)}\n` : '') +
-      (opts['decode-thread'] ? `receive:\n  decodeThread: ${opts['decode-thread'] === 'true'}\n` : ''),
-  );
+  writeFileSync(config, STAGE_CONFIGS[stage] + (opts.writers ? `store:\n  writers: ${Number(opts.writers)}\n` : ''));
   // BENCH_NODE_ARGS: extra node flags for the collector process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // BENCH_COLLECTOR_LOG=FILE keeps the collector's log (with BENCH_LOG_LEVEL=debug: every commit, its size and time).

@@ -11,7 +11,6 @@ export function createDefaultConfig(): CollectorConfig {
       token: null,
       maxBodyBytes: 64 * 1024 * 1024, // OTLP spec's recommended limit
       tls: null,
-      decodeThread: false,
     },
     store: {
       maxQueuedEvents: 100_000,

@@ -23,8 +23,6 @@ export interface ReceiveConfig {
   maxBodyBytes: number;
   /** PEM certificate (chain) and key, contents not paths: both OTLP listeners then speak TLS only (HTTPS, gRPC over TLS). */
   tls: { cert: string; key: string } | null;
-  /** Decode and map request bodies in a worker thread (true) or on the event loop (false, the default: measured cheaper). */
-  decodeThread: boolean;
 }
 
 export interface StoreConfig {

@@ -49,7 +49,7 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   if (typeof config.db !== 'string' || config.db.trim() === '') problems.push('db: must be a file path');
 
   const r = config.receive;
-  checkKeys(r as unknown as Section, ['http', 'grpc', 'token', 'maxBodyBytes', 'tls', 'decodeThread'], 'receive.', problems);
+  checkKeys(r as unknown as Section, ['http', 'grpc', 'token', 'maxBodyBytes', 'tls'], 'receive.', problems);
   for (const key of ['http', 'grpc'] as const) {
     if (r[key] === 'off') continue;
     try {
@@ -64,7 +64,6 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   }
   positiveInt(r.maxBodyBytes, 'receive.maxBodyBytes', problems);
   checkTls(r.tls, 'receive.tls', problems);
-  if (typeof r.decodeThread !== 'boolean') problems.push(`receive.decodeThread: must be true or false (got ${JSON.stringify(r.decodeThread)})`);
 
   checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans', 'memoryLimit', 'checkpointThreshold'], 'store.', problems);
   for (const key of ['memoryLimit', 'checkpointThreshold'] as const) {
