@@ -159,7 +159,7 @@ async function main() {
     const instance = await openDatabase(join(dir, 'append.duckdb'));
     const conn = await instance.connect();
     await migrate(conn, MIGRATIONS);
-    const writer = EventWriter.create(conn);
+    const writer = await EventWriter.create(conn);
     // 16 batches of 512 per statement, as the collector's group commit does under load.
     const groups = Array.from({ length: 4 }, (_, g) => events.slice(g * 16, g * 16 + 16).flat());
     k = 0;

@@ -77,7 +77,7 @@ export async function createPipeline(deps: {
   const reloaded = await recent.loadFrom(deps.writeConnections[0]);
   if (reloaded) logger.debug({ spans: reloaded }, 'recent span ids reloaded for duplicate detection');
 
-  const writers = deps.writeConnections.map((c) => EventWriter.create(c));
+  const writers = await Promise.all(deps.writeConnections.map((c) => EventWriter.create(c)));
   const queue = new IngestQueue(writers, config.store, logger, (batch) => {
     for (const c of consumers) {
       Promise.resolve()

@@ -9,6 +9,10 @@ const TWO_32 = 4294967296;
 /** DuckDB's string_t (public C API layout, duckdb_string_t): strings up to 12 bytes live inside it. */
 const STRING_T_BYTES = 16;
 const INLINE_MAX = 12;
+/** Looking up repeats pays off when at least one long string in this many is a repeat. */
+const REPEATS_WORTH_IT = 8;
+/** Chunks a column with too few repeats goes without the lookup before it is tried again. */
+const SKIP_CHUNKS = 32;
 
 /** One reader per field: a named property load the engine can specialise, unlike `event[field]` with a variable key. */
 const READ: { [K in Field]: (e: SecurityEvent) => SecurityEvent[K] } = {
@@ -57,11 +61,17 @@ export class EventChunkFiller {
   private readonly stringLengths: DataView;
   /** Rows whose string is too long (or not ASCII) to inline: they go through the C API. */
   private readonly longRows: Int32Array;
+  /** For each long row, the earlier row of the chunk holding the same string (-1: assigned itself). */
+  private readonly repeatSource: Int32Array;
+  private readonly firstRow = new Map<string, number>();
+  /** Per column: chunks left before looking for repeats again. */
+  private readonly skipDedupe = new Int32Array(EVENT_COLUMNS.length);
 
   constructor(private readonly maxRows = duckdb.vector_size()) {
     this.strings = new Uint8Array(maxRows * STRING_T_BYTES);
     this.stringLengths = new DataView(this.strings.buffer);
     this.longRows = new Int32Array(maxRows);
+    this.repeatSource = new Int32Array(maxRows);
     this.mask = new Uint8Array(Math.ceil(maxRows / 64) * 8);
     this.words = new Uint32Array(maxRows * 2);
     this.ints = new Int32Array(maxRows);
@@ -76,15 +86,17 @@ export class EventChunkFiller {
     duckdb.data_chunk_set_size(chunk, n);
     for (let c = 0; c < EVENT_COLUMNS.length; c++) {
       const { type, field } = EVENT_COLUMNS[c];
-      this.fillColumn(duckdb.data_chunk_get_vector(chunk, c), type, field, rows, from, n);
+      this.fillColumn(duckdb.data_chunk_get_vector(chunk, c), c, type, field, rows, from, n);
     }
   }
 
   /**
    * Short ASCII strings (most of them: methods, kinds, networks, event types, countries) are written into their
-   * string_t slots in JS and copied with the column in one call; only longer ones cost a C API call each.
+   * string_t slots in JS and copied with the column in one call. Longer ones cost a C API call each, but only once per
+   * distinct value in a chunk: a repeat (the same user agent, route or path) gets a copy of the first one's slot, which
+   * points into the same vector's string heap.
    */
-  private fillStrings(vector: duckdb.Vector, read: (e: SecurityEvent) => unknown, rows: readonly SecurityEvent[], from: number, n: number): void {
+  private fillStrings(vector: duckdb.Vector, column: number, read: (e: SecurityEvent) => unknown, rows: readonly SecurityEvent[], from: number, n: number): void {
     const { mask, strings, stringLengths, longRows } = this;
     let longCount = 0;
     strings.fill(0, 0, n * STRING_T_BYTES);
@@ -103,20 +115,52 @@ export class EventChunkFiller {
       if (inline) stringLengths.setUint32(slot, len, true);
       else longRows[longCount++] = i;
     }
+    if (longCount > 0) this.assignLongStrings(vector, column, read, rows, from, n, longCount);
     duckdb.copy_data_to_vector(vector, 0, strings.buffer as ArrayBuffer, strings.byteOffset, n * STRING_T_BYTES);
+  }
+
+  /**
+   * Assigns the long strings (their slots end up in the staging buffer, which is then copied over the whole column).
+   * A column whose long values hardly repeat (span ids) skips the lookup for a while: it would cost more than it saves.
+   */
+  private assignLongStrings(vector: duckdb.Vector, column: number, read: (e: SecurityEvent) => unknown, rows: readonly SecurityEvent[], from: number, n: number, longCount: number): void {
+    const { strings, longRows, repeatSource } = this;
+    const dedupe = this.skipDedupe[column] === 0;
+    if (!dedupe) this.skipDedupe[column]--;
+    const firstRow = this.firstRow;
+    firstRow.clear();
+    let repeats = 0;
     for (let j = 0; j < longCount; j++) {
       const i = longRows[j];
-      duckdb.vector_assign_string_element(vector, i, read(rows[from + i]) as string);
+      const v = read(rows[from + i]) as string;
+      const first = dedupe ? firstRow.get(v) : undefined;
+      if (first === undefined) {
+        if (dedupe) firstRow.set(v, i);
+        repeatSource[j] = -1;
+        duckdb.vector_assign_string_element(vector, i, v);
+      } else {
+        repeatSource[j] = first;
+        repeats++;
+      }
+    }
+    if (dedupe && repeats * REPEATS_WORTH_IT < longCount) this.skipDedupe[column] = SKIP_CHUNKS;
+    // The assigned slots (length, prefix, pointer into the vector's heap) are read back and copied to every repeat.
+    const slots = duckdb.vector_get_data(vector, n * STRING_T_BYTES);
+    for (let j = 0; j < longCount; j++) {
+      const i = longRows[j];
+      const src = (repeatSource[j] === -1 ? i : repeatSource[j]) * STRING_T_BYTES;
+      const dst = i * STRING_T_BYTES;
+      for (let b = 0; b < STRING_T_BYTES; b++) strings[dst + b] = slots[src + b];
     }
   }
 
-  private fillColumn(vector: duckdb.Vector, type: ColumnType, field: Field, rows: readonly SecurityEvent[], from: number, n: number): void {
+  private fillColumn(vector: duckdb.Vector, column: number, type: ColumnType, field: Field, rows: readonly SecurityEvent[], from: number, n: number): void {
     const mask = this.mask;
     const maskBytes = Math.ceil(n / 64) * 8;
     mask.fill(0, 0, maskBytes);
     let staged: ArrayBufferView | null = null;
     const read = READ[field] as (e: SecurityEvent) => unknown;
-    if (type === 'VARCHAR') this.fillStrings(vector, read, rows, from, n);
+    if (type === 'VARCHAR') this.fillStrings(vector, column, read, rows, from, n);
     else for (let i = 0; i < n; i++) {
       const v = read(rows[from + i]);
       if (v === null || v === undefined) continue; // bit stays 0: NULL

@@ -74,7 +74,7 @@ describe('EventWriter', () => {
 
   it('stores every value of every column exactly, across several data chunks, in order', async () => {
     const events = Array.from({ length: 5000 }, (_, i) => event(i)); // 3 chunks of up to 2,048 rows
-    const writer = EventWriter.create(conn);
+    const writer = await EventWriter.create(conn);
     await writer.write(events.slice(0, 10));
     await writer.write(events.slice(10));
     const stored = await readBack(conn);
@@ -82,10 +82,22 @@ describe('EventWriter', () => {
     for (let i = 0; i < events.length; i++) expect(stored[i], `row ${i}`).toEqual(events[i]);
   });
 
+  it('keeps long strings right when a column goes from unique values (no repeat lookup) back to repeated ones', async () => {
+    // 40 chunks: user agents unique for the first 34 (the filler stops looking for repeats), then a few repeated ones.
+    const events = Array.from({ length: 40 * 2048 }, (_, i) => ({
+      ...event(i),
+      userAgent: i < 34 * 2048 ? `unique agent number ${i}` : `répété agent ${i % 3} `.repeat(4),
+    }));
+    const writer = await EventWriter.create(conn);
+    await writer.write(events);
+    const reader = await conn.runAndReadAll('SELECT user_agent FROM events ORDER BY rowid');
+    expect(reader.getRowObjectsJS().map((r) => r.user_agent)).toEqual(events.map((e) => e.userAgent));
+  });
+
   it('lets two writers (two connections) write at the same time without losing or mixing rows', async () => {
     const other = await instance.connect();
-    const a = EventWriter.create(conn);
-    const b = EventWriter.create(other);
+    const a = await EventWriter.create(conn);
+    const b = await EventWriter.create(other);
     const events = Array.from({ length: 6000 }, (_, i) => event(i));
     await Promise.all([a.write(events.slice(0, 3000)), b.write(events.slice(3000))]);
     await a.write([]); // nothing to store is not an error
@@ -100,7 +112,7 @@ describe('EventWriter', () => {
       await conn.run('DROP TABLE events');
       await conn.run(`CREATE TABLE events (${EVENT_COLUMNS.map((c) => `${c.name} ${c.type}`).join(', ')}, CHECK (status_code IS NULL OR status_code < 600))`);
     });
-    const writer = EventWriter.create(conn);
+    const writer = await EventWriter.create(conn);
     const good = Array.from({ length: 3000 }, (_, i) => ({ ...event(i), statusCode: 200 }));
     const bad = good.map((e, i) => (i === 2500 ? { ...e, statusCode: 700 } : e));
     await expect(writer.write(bad)).rejects.toThrow(/CHECK|constraint/i);
@@ -110,16 +122,26 @@ describe('EventWriter', () => {
   });
 
   it('hands rows only to its own statement: a SQL session calling the batch function gets nothing', async () => {
-    const writer = EventWriter.create(conn);
+    const writer = await EventWriter.create(conn);
     expect(writer.functionName).toMatch(/^spyglass_ingest_batch_\d+$/);
-    const events = Array.from({ length: 100 }, (_, i) => event(i));
+    // Big enough that the write takes dozens of callbacks, so the snoop's scan starts while the batch is being written.
+    const events = Array.from({ length: 50_000 }, (_, i) => event(i));
     const snoop = await instance.connect();
     const [, peek] = await Promise.all([
       writer.write(events),
-      snoop.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${writer.functionName}('guess')`),
+      snoop.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${writer.functionName}()`),
     ]);
     expect(peek.getRowObjectsJS()[0].n).toBe(0);
-    expect(await readBack(conn)).toHaveLength(100);
+    expect(await readBack(conn)).toHaveLength(50_000);
     snoop.closeSync();
+  });
+
+  it('keeps writing after the catalog changes under its prepared statement (DuckDB binds it again)', async () => {
+    const writer = await EventWriter.create(conn);
+    await writer.write([event(1)]);
+    await conn.run('CREATE TABLE unrelated (x INTEGER)');
+    await conn.run('CREATE VIEW recent AS SELECT * FROM events');
+    await writer.write([event(2), event(3)]);
+    expect((await readBack(conn)).map((e) => e.spanId)).toEqual([event(1), event(2), event(3)].map((e) => e.spanId));
   });
 });

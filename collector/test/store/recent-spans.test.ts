@@ -69,7 +69,7 @@ describe('recent-spans.ts', () => {
     const instance = await openDatabase(join(tmp.dir, 'r.duckdb'));
     const conn = await instance.connect();
     await migrate(conn, MIGRATIONS);
-    const writer = EventWriter.create(conn);
+    const writer = await EventWriter.create(conn);
     const events = Array.from({ length: 50 }, (_, i) => event(hex(0xfedcba9876543210 + i * 7919, 32).padStart(32, 'f'), hex(0xabcdef0123456789 + i * 104729, 16)));
     await writer.write(events);
     const recent = new RecentSpans(20);

@@ -10,6 +10,6 @@ const writers = new WeakMap<DuckDBConnection, EventWriter>();
  */
 export async function appendEvents(conn: DuckDBConnection, events: readonly SecurityEvent[]): Promise<void> {
   let writer = writers.get(conn);
-  if (!writer) writers.set(conn, (writer = EventWriter.create(conn)));
+  if (!writer) writers.set(conn, (writer = await EventWriter.create(conn)));
   await writer.write(events);
 }
