@@ -2,10 +2,12 @@
  * npm run bench:ingest — how fast spans become committed events on this machine.
  * Prints three figures for the same realistic spans (batches of 512):
  *   1. decode-only: protobuf → decoded request → events, in one thread, nothing stored;
- *   2. raw append: the same events written as data chunks (the collector's EventWriter) and committed, nothing decoded;
+ *   2. raw append: the same events written as data chunks (the collector's EventWriter, with the collector's default
+ *      store settings) and committed, nothing decoded;
  *   3. end to end: a collector process, fed by concurrent OTLP/HTTP protobuf senders, counting only what is
  *      committed (read back from the file after a clean stop).
- * The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
+ * The VM's speed drifts over minutes, so decode-only is measured again right before each end-to-end run, and each run
+ * is compared with that figure. The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
  * (+ the rule engine with the default preset). Options: --seconds N (per run, default 20), --senders N (default 8),
  * --stages spine,enrich,all (which runs, default all three), --writers N (the collector's store.writers).
  */
@@ -21,6 +23,7 @@ import { compileRouteRules, DEFAULT_ROUTE_RULES } from '@spyglass/core';
 import { decodeProtobufRequest } from '../src/decode/protobuf.js';
 import { mapSpansToEvents } from '../src/events/map-spans.js';
 import type { SecurityEvent } from '../src/events/security-event.js';
+import { createDefaultConfig } from '../src/config/defaults.js';
 import { openDatabase } from '../src/store/database.js';
 import { EventWriter } from '../src/store/event-writer.js';
 import { migrate } from '../src/store/migrate.js';
@@ -68,7 +71,7 @@ function processCpuSeconds(pid: number): number | undefined {
 }
 
 let runs = 0;
-async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], decodeRate: number): Promise<number> {
+async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], decodeRate: () => number): Promise<number> {
   // A fresh file per run: a repeated stage set must not count (or deduplicate against) an earlier run's events.
   const run = ++runs;
   const db = join(dir, `e2e-${run}-${stage}.duckdb`);
@@ -92,6 +95,7 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
     });
     child.once('exit', (code) => reject(new Error(`collector exited ${code}`)));
   });
+  const decodeBefore = decodeRate();
   const url = new URL('/v1/traces', address);
   const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
   const post = (body: Uint8Array) =>
@@ -127,9 +131,9 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
   const bytes = statSync(db).size;
   process.stdout.write(
     [
-      `end to end, stages: ${stage} (${SENDERS} concurrent OTLP/HTTP protobuf senders, ${SECONDS} s):`,
+      `end to end, stages: ${stage} (${SENDERS} concurrent OTLP/HTTP protobuf senders, ${SECONDS} s); decode-only just before: ${fmt(decodeBefore)} spans/s`,
       `  acknowledged ${fmt(acked)} spans, stored ${fmt(stored)} events, ${refused} requests refused (backpressure)`,
-      `  ${fmt(stored / elapsed)} spans/s stored and committed  (${((stored / elapsed / decodeRate) * 100).toFixed(0)}% of decode-only)`,
+      `  ${fmt(stored / elapsed)} spans/s stored and committed  (${((stored / elapsed / decodeBefore) * 100).toFixed(0)}% of decode-only)`,
       cpuBefore !== undefined && cpuAfter !== undefined
         ? `  collector CPU (all threads, user + system): ${(((cpuAfter - cpuBefore) / acked) * 1e6).toFixed(1)} µs per span, ${((cpuAfter - cpuBefore) / elapsed).toFixed(2)} cores`
         : '  collector CPU: not available on this platform',
@@ -149,14 +153,16 @@ async function main() {
     const bodies = templates.map((t) => t.body);
     const classifier = compileRouteRules(DEFAULT_ROUTE_RULES);
     let k = 0;
-    const decodeRate = timeLoop(3, () => {
-      const req = decodeProtobufRequest(bodies[k++ % bodies.length]);
-      return mapSpansToEvents(req, classifier).events.length;
-    });
-    process.stdout.write(`decode-only (protobuf → events):  ${fmt(decodeRate)} spans/s\n`);
+    const decodeRate = (seconds: number) =>
+      timeLoop(seconds, () => {
+        const req = decodeProtobufRequest(bodies[k++ % bodies.length]);
+        return mapSpansToEvents(req, classifier).events.length;
+      });
+    process.stdout.write(`decode-only (protobuf → events):  ${fmt(decodeRate(3))} spans/s\n`);
 
     const events: SecurityEvent[][] = bodies.map((b) => mapSpansToEvents(decodeProtobufRequest(b), classifier).events);
-    const instance = await openDatabase(join(dir, 'append.duckdb'));
+    const { memoryLimit, checkpointThreshold } = createDefaultConfig().store;
+    const instance = await openDatabase(join(dir, 'append.duckdb'), { memoryLimit, checkpointThreshold });
     const conn = await instance.connect();
     await migrate(conn, MIGRATIONS);
     const writer = await EventWriter.create(conn);
@@ -173,13 +179,13 @@ async function main() {
     const appendRate = appended / ((performance.now() - appendStart) / 1000);
     conn.closeSync();
     instance.closeSync();
-    process.stdout.write(`raw DuckDB writes (EventWriter, data chunks, committed):  ${fmt(appendRate)} rows/s\n`);
+    process.stdout.write(`raw DuckDB writes (EventWriter, data chunks, committed, collector's store settings):  ${fmt(appendRate)} rows/s\n`);
 
     // Each enrich run is compared with the spine run just before it (the VM's speed drifts over minutes).
     let lastSpine: number | undefined;
     const costs: string[] = [];
     for (const stage of STAGES) {
-      const rate = await endToEnd(dir, stage, templates, decodeRate);
+      const rate = await endToEnd(dir, stage, templates, () => decodeRate(2));
       if (stage === 'spine') lastSpine = rate;
       if (stage === 'enrich' && lastSpine) costs.push(`${((1 - rate / lastSpine) * 100).toFixed(1)}%`);
     }
