@@ -123,7 +123,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       logger.info({ address: addresses.http }, 'OTLP/HTTP listening (POST /v1/traces, GET /healthz)');
     }
     if (cfg.receive.grpc !== 'off') {
-      grpc = new OtlpGrpcServer(otlp);
+      grpc = new OtlpGrpcServer({ ...otlp, idleSeconds: cfg.receive.grpcIdleSeconds, keepaliveSeconds: cfg.receive.grpcKeepaliveSeconds });
       const { host, port } = parseListenAddress(cfg.receive.grpc, 'receive.grpc');
       addresses.grpc = formatHostPort(host, await grpc.listen(host, port));
       logger.info({ address: addresses.grpc, tls: Boolean(tls) }, 'OTLP/gRPC listening');

@@ -11,6 +11,8 @@ export function createDefaultConfig(): CollectorConfig {
       token: null,
       maxBodyBytes: 64 * 1024 * 1024, // OTLP spec's recommended limit
       tls: null,
+      grpcIdleSeconds: 300,
+      grpcKeepaliveSeconds: 60,
     },
     store: {
       maxQueuedEvents: 100_000,

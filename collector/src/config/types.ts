@@ -23,6 +23,17 @@ export interface ReceiveConfig {
   maxBodyBytes: number;
   /** PEM certificate (chain) and key, contents not paths: both OTLP listeners then speak TLS only (HTTPS, gRPC over TLS). */
   tls: { cert: string; key: string } | null;
+  /**
+   * A gRPC connection with no call in progress for this long is closed. Exporters reconnect when they next send; the
+   * limit is what closes connections a peer abandoned or broke (after a protocol error Node's HTTP/2 server sends
+   * GOAWAY but keeps the socket open).
+   */
+  grpcIdleSeconds: number;
+  /**
+   * Every this many seconds each gRPC connection is pinged; a peer that does not answer within the same time (at most
+   * 20 s) is disconnected, whatever its calls are waiting for (a peer that went away mid-request).
+   */
+  grpcKeepaliveSeconds: number;
 }
 
 export interface StoreConfig {

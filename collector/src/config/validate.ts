@@ -49,7 +49,7 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   if (typeof config.db !== 'string' || config.db.trim() === '') problems.push('db: must be a file path');
 
   const r = config.receive;
-  checkKeys(r as unknown as Section, ['http', 'grpc', 'token', 'maxBodyBytes', 'tls'], 'receive.', problems);
+  checkKeys(r as unknown as Section, ['http', 'grpc', 'token', 'maxBodyBytes', 'tls', 'grpcIdleSeconds', 'grpcKeepaliveSeconds'], 'receive.', problems);
   for (const key of ['http', 'grpc'] as const) {
     if (r[key] === 'off') continue;
     try {
@@ -63,6 +63,8 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
     problems.push('receive.token: must be a string of at least 8 characters (or unset)');
   }
   positiveInt(r.maxBodyBytes, 'receive.maxBodyBytes', problems);
+  positiveInt(r.grpcIdleSeconds, 'receive.grpcIdleSeconds', problems);
+  positiveInt(r.grpcKeepaliveSeconds, 'receive.grpcKeepaliveSeconds', problems);
   checkTls(r.tls, 'receive.tls', problems);
 
   checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans', 'memoryLimit', 'checkpointThreshold'], 'store.', problems);
