@@ -22,11 +22,13 @@ const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
 const SLOTS = new Map<string, Slot>();
 FIELD_NAMES.forEach((field, index) => FIELDS[field].forEach((key, rank) => SLOTS.set(key, { field, index, rank })));
 
-/** Every field present from the start (undefined until found): one object shape for every span. */
+/**
+ * Every field present from the start (undefined until found): one object shape for every span. Spreading a constant
+ * template is V8's fast clone path; building the object key by key cost twice as much per span.
+ */
+const EMPTY_FIELDS: HttpFieldValues = Object.fromEntries(FIELD_NAMES.map((field) => [field, undefined]));
 function emptyFields(): HttpFieldValues {
-  const out: HttpFieldValues = {};
-  for (const field of FIELD_NAMES) out[field] = undefined;
-  return out;
+  return { ...EMPTY_FIELDS };
 }
 const NO_RANK = 255;
 const ranks = new Uint8Array(FIELD_NAMES.length); // scratch, reset per call
