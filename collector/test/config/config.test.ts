@@ -41,7 +41,7 @@ describe('config', () => {
   it('reports every problem at once, naming each key', () => {
     const f = file(
       'bad.yaml',
-      'dbb: x\nreceive:\n  http: localhost\n  grpc: "off"\n  token: short\nstore:\n  maxQueuedEvents: -1\n  checkpointThreshold: lots\nevents:\n  routeRules:\n    - { path: nope, eventType: x }\nlog:\n  level: loud\n',
+      'dbb: x\nreceive:\n  http: localhost\n  grpc: "off"\n  token: short\n  grpcIdleSeconds: 0\n  grpcKeepaliveSeconds: soon\nstore:\n  maxQueuedEvents: -1\n  checkpointThreshold: lots\nevents:\n  routeRules:\n    - { path: nope, eventType: x }\nlog:\n  level: loud\n',
     );
     let message = '';
     try {
@@ -52,6 +52,8 @@ describe('config', () => {
     expect(message).toMatch(/dbb: unknown setting/);
     expect(message).toMatch(/receive\.http: "localhost" is not a listen address/);
     expect(message).toMatch(/receive\.token: must be a string of at least 8 characters/);
+    expect(message).toMatch(/receive\.grpcIdleSeconds: must be a positive integer/);
+    expect(message).toMatch(/receive\.grpcKeepaliveSeconds: must be a positive integer/);
     expect(message).toMatch(/store\.maxQueuedEvents: must be a positive integer/);
     expect(message).toMatch(/store\.checkpointThreshold: must be a size like "64MB" or "2GB" \(got "lots"\)/);
     expect(message).toMatch(/events\.routeRules: route rule 0: path must be a string starting with "\/"/);
