@@ -14,6 +14,7 @@ import { FUZZ_TOKEN, startFuzzCollector } from './fuzz/child-collector.js';
 import type { FuzzCollector } from './fuzz/child-collector.js';
 import { rawExportClient } from './helpers/grpc-export.js';
 import { otlpBody } from './helpers/otlp-body.js';
+import { writeInPieces } from './fuzz/write-in-pieces.js';
 import { tempDir } from './helpers/temp.js';
 
 const SEED = Number(process.env.SPYGLASS_FUZZ_SEED ?? 25_11_2026);
@@ -234,16 +235,7 @@ function exchange(bytes: Buffer, r: Random, label: string): Promise<Outcome> {
     });
     socket.on('close', () => finish(true));
     socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? finish(true) : reject(err)));
-    socket.on('connect', () => {
-      let at = 0;
-      const writeNext = () => {
-        if (socket.destroyed || deadline) return;
-        if (at >= bytes.length) return armQuiet();
-        const piece = bytes.subarray(at, (at += r.chance(0.7) ? bytes.length : r.int(1, 64)));
-        socket.write(piece, (err) => (err ? undefined : setImmediate(writeNext)));
-      };
-      writeNext();
-    });
+    socket.on('connect', () => writeInPieces(socket, bytes, r, () => deadline !== undefined, armQuiet));
   });
 }
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../collector/src/simulate/random.js';
 import { FUZZ_TOKEN, startFuzzCollector } from './fuzz/child-collector.js';
 import type { FuzzCollector } from './fuzz/child-collector.js';
+import { writeInPieces } from './fuzz/write-in-pieces.js';
 import { tempDir } from './helpers/temp.js';
 
 const SEED = Number(process.env.SPYGLASS_FUZZ_SEED ?? 11_2026);
@@ -173,16 +174,7 @@ function exchange(bytes: Buffer, requests: number, r: Random, label: string): Pr
     });
     socket.on('close', finish);
     socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? finish() : reject(err)));
-    socket.on('connect', () => {
-      let at = 0;
-      const writeNext = () => {
-        if (socket.destroyed || endedEarly) return;
-        if (at >= bytes.length) return armQuiet();
-        const piece = bytes.subarray(at, (at += r.chance(0.7) ? bytes.length : r.int(1, 64)));
-        socket.write(piece, (err) => (err ? undefined : setImmediate(writeNext)));
-      };
-      writeNext();
-    });
+    socket.on('connect', () => writeInPieces(socket, bytes, r, () => endedEarly, armQuiet));
   });
 }
 

@@ -13,10 +13,10 @@ export interface OtlpGrpcOptions {
   turns: TurnQueue;
   /** PEM certificate and key: the listener then accepts TLS connections only. */
   tls?: { cert: string; key: string } | null;
-  /** Connections without a call in progress for this long are closed (default 300). */
-  idleSeconds?: number;
-  /** Connections are pinged this often and dropped when the peer does not answer in as long, 20 s at most (default 60). */
-  keepaliveSeconds?: number;
+  /** Connections without a call in progress for this long are closed (receive.grpcIdleSeconds). */
+  idleSeconds: number;
+  /** Connections are pinged this often and dropped when the peer does not answer in as long, 20 s at most (receive.grpcKeepaliveSeconds). */
+  keepaliveSeconds: number;
 }
 
 const MAX_PING_WAIT_SECONDS = 20;
@@ -56,9 +56,9 @@ export class OtlpGrpcServer {
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': opts.maxBodyBytes,
       'grpc.max_send_message_length': 4 * 1024 * 1024,
-      'grpc.max_connection_idle_ms': (opts.idleSeconds ?? 300) * 1000,
-      'grpc.keepalive_time_ms': (opts.keepaliveSeconds ?? 60) * 1000,
-      'grpc.keepalive_timeout_ms': Math.min(opts.keepaliveSeconds ?? 60, MAX_PING_WAIT_SECONDS) * 1000,
+      'grpc.max_connection_idle_ms': opts.idleSeconds * 1000,
+      'grpc.keepalive_time_ms': opts.keepaliveSeconds * 1000,
+      'grpc.keepalive_timeout_ms': Math.min(opts.keepaliveSeconds, MAX_PING_WAIT_SECONDS) * 1000,
     });
     const authorized = createBearerCheck(opts.token);
     this.server.addService(TRACE_SERVICE, {
