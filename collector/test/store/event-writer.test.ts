@@ -136,11 +136,40 @@ describe('EventWriter', () => {
     snoop.closeSync();
   });
 
-  it('keeps writing after the catalog changes under its prepared statement (DuckDB binds it again)', async () => {
+  it('still commits when DuckDB has no background thread to run the statement (threads = 1)', async () => {
+    await conn.run('SET threads = 1');
+    try {
+      const writer = await EventWriter.create(conn);
+      const events = Array.from({ length: 5000 }, (_, i) => event(i));
+      await writer.write(events.slice(0, 2500));
+      await writer.write(events.slice(2500));
+      expect((await readBack(conn)).map((e) => e.spanId)).toEqual(events.map((e) => e.spanId));
+    } finally {
+      await conn.run('RESET threads');
+    }
+  });
+
+  it('keeps writing through what the collector does while it runs: checkpoints, deletes, temp tables, more writers', async () => {
+    // None of these may make DuckDB bind the writer's statement again (that would call back into the event loop from
+    // the event loop: a hang). Retention deletes rows, the rule engine creates a temp table, the collector checkpoints.
+    const writer = await EventWriter.create(conn);
+    await writer.write([event(1)]);
+    const other = await instance.connect();
+    await other.run('CREATE TEMP TABLE scratch (x INTEGER)');
+    await other.run(`DELETE FROM events WHERE span_id = '${event(1).spanId}'`);
+    await other.run('CHECKPOINT');
+    await EventWriter.create(other);
+    await writer.write([event(2), event(3)]);
+    other.closeSync();
+    expect((await readBack(conn)).map((e) => e.spanId)).toEqual([event(2), event(3)].map((e) => e.spanId));
+  });
+
+  it('keeps writing after a schema change once it is prepared again', async () => {
     const writer = await EventWriter.create(conn);
     await writer.write([event(1)]);
     await conn.run('CREATE TABLE unrelated (x INTEGER)');
     await conn.run('CREATE VIEW recent AS SELECT * FROM events');
+    await writer.prepare();
     await writer.write([event(2), event(3)]);
     expect((await readBack(conn)).map((e) => e.spanId)).toEqual([event(1), event(2), event(3)].map((e) => e.spanId));
   });
