@@ -9,10 +9,6 @@ const TWO_32 = 4294967296;
 /** DuckDB's string_t (public C API layout, duckdb_string_t): strings up to 12 bytes live inside it. */
 const STRING_T_BYTES = 16;
 const INLINE_MAX = 12;
-/** Looking up repeats pays off when at least one long string in this many is a repeat. */
-const REPEATS_WORTH_IT = 8;
-/** Chunks a column with too few repeats goes without the lookup before it is tried again. */
-const SKIP_CHUNKS = 32;
 
 /** One reader per field: a named property load the engine can specialise, unlike `event[field]` with a variable key. */
 const READ: { [K in Field]: (e: SecurityEvent) => SecurityEvent[K] } = {
@@ -47,7 +43,7 @@ const READ: { [K in Field]: (e: SecurityEvent) => SecurityEvent[K] } = {
 /**
  * Fills data chunks laid out as the `events` table without allocating per value, which is what keeps ingest off the
  * garbage collector: numbers and short strings are staged in typed arrays and copied into each vector in one call,
- * longer strings go through one C API call each, and validity masks (little-endian uint64 words, one bit per row) are staged the same way.
+ * longer strings go through one C API call per column, and validity masks (little-endian uint64 words, one bit per row) are staged the same way.
  * One instance per writer: the staging buffers are reused from chunk to chunk.
  */
 export class EventChunkFiller {
@@ -59,19 +55,20 @@ export class EventChunkFiller {
   /** duckdb_string_t slots (16 bytes: uint32 length + 12 inlined bytes) for short ASCII strings. */
   private readonly strings: Uint8Array;
   private readonly stringLengths: DataView;
-  /** Rows whose string is too long (or not ASCII) to inline: they go through the C API. */
+  /** Rows whose string is too long (or not ASCII) to inline in JS: see assignLongStrings. */
   private readonly longRows: Int32Array;
-  /** For each long row, the earlier row of the chunk holding the same string (-1: assigned itself). */
-  private readonly repeatSource: Int32Array;
-  private readonly firstRow = new Map<string, number>();
-  /** Per column: chunks left before looking for repeats again. */
-  private readonly skipDedupe = new Int32Array(EVENT_COLUMNS.length);
+  /** The long strings of the column being filled, as UTF-8 back to back, and where each one starts and how long it is. */
+  private longBytes = new Uint8Array(64 * 1024);
+  private readonly longStarts: Int32Array;
+  private readonly longSizes: Int32Array;
+  private readonly encoder = new TextEncoder();
 
   constructor(private readonly maxRows = duckdb.vector_size()) {
     this.strings = new Uint8Array(maxRows * STRING_T_BYTES);
     this.stringLengths = new DataView(this.strings.buffer);
     this.longRows = new Int32Array(maxRows);
-    this.repeatSource = new Int32Array(maxRows);
+    this.longStarts = new Int32Array(maxRows);
+    this.longSizes = new Int32Array(maxRows);
     this.mask = new Uint8Array(Math.ceil(maxRows / 64) * 8);
     this.words = new Uint32Array(maxRows * 2);
     this.ints = new Int32Array(maxRows);
@@ -86,17 +83,15 @@ export class EventChunkFiller {
     duckdb.data_chunk_set_size(chunk, n);
     for (let c = 0; c < EVENT_COLUMNS.length; c++) {
       const { type, field } = EVENT_COLUMNS[c];
-      this.fillColumn(duckdb.data_chunk_get_vector(chunk, c), c, type, field, rows, from, n);
+      this.fillColumn(duckdb.data_chunk_get_vector(chunk, c), type, field, rows, from, n);
     }
   }
 
   /**
    * Short ASCII strings (most of them: methods, kinds, networks, event types, countries) are written into their
-   * string_t slots in JS and copied with the column in one call. Longer ones cost a C API call each, but only once per
-   * distinct value in a chunk: a repeat (the same user agent, route or path) gets a copy of the first one's slot, which
-   * points into the same vector's string heap.
+   * string_t slots in JS and copied with the column in one call; the longer ones of the column share one C API call.
    */
-  private fillStrings(vector: duckdb.Vector, column: number, read: (e: SecurityEvent) => unknown, rows: readonly SecurityEvent[], from: number, n: number): void {
+  private fillStrings(vector: duckdb.Vector, read: (e: SecurityEvent) => unknown, rows: readonly SecurityEvent[], from: number, n: number): void {
     const { mask, strings, stringLengths, longRows } = this;
     let longCount = 0;
     strings.fill(0, 0, n * STRING_T_BYTES);
@@ -115,52 +110,76 @@ export class EventChunkFiller {
       if (inline) stringLengths.setUint32(slot, len, true);
       else longRows[longCount++] = i;
     }
-    if (longCount > 0) this.assignLongStrings(vector, column, read, rows, from, n, longCount);
+    if (longCount > 0) this.assignLongStrings(vector, read, rows, from, n, longCount);
     duckdb.copy_data_to_vector(vector, 0, strings.buffer as ArrayBuffer, strings.byteOffset, n * STRING_T_BYTES);
   }
 
   /**
-   * Assigns the long strings (their slots end up in the staging buffer, which is then copied over the whole column).
-   * A column whose long values hardly repeat (span ids) skips the lookup for a while: it would cost more than it saves.
+   * Assigns a column's long strings with one C API call: their UTF-8 bytes, back to back, become one string in the
+   * vector's heap, and each row's slot is then written here (length, first four bytes, and a pointer to its own bytes
+   * within that string, from the pointer DuckDB put in the assigned slot). Non-ASCII strings of at most 12 bytes are
+   * inlined instead, as string_t requires.
    */
-  private assignLongStrings(vector: duckdb.Vector, column: number, read: (e: SecurityEvent) => unknown, rows: readonly SecurityEvent[], from: number, n: number, longCount: number): void {
-    const { strings, longRows, repeatSource } = this;
-    const dedupe = this.skipDedupe[column] === 0;
-    if (!dedupe) this.skipDedupe[column]--;
-    const firstRow = this.firstRow;
-    firstRow.clear();
-    let repeats = 0;
+  private assignLongStrings(vector: duckdb.Vector, read: (e: SecurityEvent) => unknown, rows: readonly SecurityEvent[], from: number, n: number, longCount: number): void {
+    const { strings, stringLengths, longRows, longStarts, longSizes } = this;
+    let size = 0;
+    let pointerRow = -1;
     for (let j = 0; j < longCount; j++) {
-      const i = longRows[j];
-      const v = read(rows[from + i]) as string;
-      const first = dedupe ? firstRow.get(v) : undefined;
-      if (first === undefined) {
-        if (dedupe) firstRow.set(v, i);
-        repeatSource[j] = -1;
-        duckdb.vector_assign_string_element(vector, i, v);
-      } else {
-        repeatSource[j] = first;
-        repeats++;
+      const v = read(rows[from + longRows[j]]) as string;
+      const len = v.length;
+      if (this.longBytes.length < size + len * 3) this.growLongBytes(size + len * 3);
+      const bytes = this.longBytes;
+      let k = 0;
+      for (; k < len; k++) {
+        const code = v.charCodeAt(k);
+        if (code > 0x7f) break;
+        bytes[size + k] = code;
       }
+      const byteLength = k === len ? len : this.encoder.encodeInto(v, bytes.subarray(size)).written;
+      longStarts[j] = size;
+      longSizes[j] = byteLength;
+      size += byteLength;
+      if (byteLength > INLINE_MAX && pointerRow < 0) pointerRow = longRows[j];
     }
-    if (dedupe && repeats * REPEATS_WORTH_IT < longCount) this.skipDedupe[column] = SKIP_CHUNKS;
-    // The assigned slots (length, prefix, pointer into the vector's heap) are read back and copied to every repeat.
-    const slots = duckdb.vector_get_data(vector, n * STRING_T_BYTES);
+    const bytes = this.longBytes;
+    let pointerLow = 0;
+    let pointerHigh = 0;
+    if (pointerRow >= 0) {
+      duckdb.vector_assign_string_element_len(vector, pointerRow, bytes.subarray(0, size));
+      const slot = duckdb.vector_get_data(vector, n * STRING_T_BYTES);
+      const view = new DataView(slot.buffer, slot.byteOffset + pointerRow * STRING_T_BYTES, STRING_T_BYTES);
+      pointerLow = view.getUint32(8, true);
+      pointerHigh = view.getUint32(12, true);
+    }
     for (let j = 0; j < longCount; j++) {
-      const i = longRows[j];
-      const src = (repeatSource[j] === -1 ? i : repeatSource[j]) * STRING_T_BYTES;
-      const dst = i * STRING_T_BYTES;
-      for (let b = 0; b < STRING_T_BYTES; b++) strings[dst + b] = slots[src + b];
+      const slot = longRows[j] * STRING_T_BYTES;
+      const start = longStarts[j];
+      const byteLength = longSizes[j];
+      stringLengths.setUint32(slot, byteLength, true);
+      if (byteLength <= INLINE_MAX) {
+        for (let b = 0; b < byteLength; b++) strings[slot + 4 + b] = bytes[start + b];
+        continue;
+      }
+      for (let b = 0; b < 4; b++) strings[slot + 4 + b] = bytes[start + b];
+      const low = pointerLow + start;
+      stringLengths.setUint32(slot + 8, low % TWO_32, true);
+      stringLengths.setUint32(slot + 12, pointerHigh + (low >= TWO_32 ? 1 : 0), true);
     }
   }
 
-  private fillColumn(vector: duckdb.Vector, column: number, type: ColumnType, field: Field, rows: readonly SecurityEvent[], from: number, n: number): void {
+  private growLongBytes(atLeast: number): void {
+    const grown = new Uint8Array(Math.max(atLeast, this.longBytes.length * 2));
+    grown.set(this.longBytes);
+    this.longBytes = grown;
+  }
+
+  private fillColumn(vector: duckdb.Vector, type: ColumnType, field: Field, rows: readonly SecurityEvent[], from: number, n: number): void {
     const mask = this.mask;
     const maskBytes = Math.ceil(n / 64) * 8;
     mask.fill(0, 0, maskBytes);
     let staged: ArrayBufferView | null = null;
     const read = READ[field] as (e: SecurityEvent) => unknown;
-    if (type === 'VARCHAR') this.fillStrings(vector, column, read, rows, from, n);
+    if (type === 'VARCHAR') this.fillStrings(vector, read, rows, from, n);
     else for (let i = 0; i < n; i++) {
       const v = read(rows[from + i]);
       if (v === null || v === undefined) continue; // bit stays 0: NULL

@@ -94,6 +94,31 @@ describe('EventWriter', () => {
     expect(reader.getRowObjectsJS().map((r) => r.user_agent)).toEqual(events.map((e) => e.userAgent));
   });
 
+  it('writes long and non-ASCII strings that DuckDB compares, groups and checkpoints correctly', async () => {
+    // Slots written in JS must match DuckDB's own: a wrong prefix breaks equality and sorting, a wrong pointer or a
+    // non-inlined short string breaks reads. 'café' and 'ab😀cd' are non-ASCII but fit in 12 bytes (inlined);
+    // '路径路径路' has 5 characters but 15 bytes.
+    const paths = ['café', 'ab😀cd', '路径路径路', '/api/products/12345', '/api/products/12346', `/p/${'é'.repeat(40)}`, 'exactly12byt', 'thirteen_byte'];
+    const events = Array.from({ length: 3 * 2048 + 7 }, (_, i) => ({ ...event(i), urlPath: paths[(i * 7) % paths.length] }));
+    const writer = await EventWriter.create(conn);
+    await writer.write(events);
+    const expected = new Map<string, number>();
+    for (const e of events) expected.set(e.urlPath!, (expected.get(e.urlPath!) ?? 0) + 1);
+    const check = async () => {
+      const grouped = await conn.runAndReadAll('SELECT url_path, count(*)::INTEGER AS n FROM events GROUP BY url_path ORDER BY url_path');
+      expect(grouped.getRowObjectsJS()).toEqual([...expected].sort(([a], [b]) => (Buffer.from(a) < Buffer.from(b) ? -1 : 1)).map(([url_path, n]) => ({ url_path, n })));
+      for (const [path, n] of expected) {
+        const r = await conn.runAndReadAll('SELECT count(*)::INTEGER AS n FROM events WHERE url_path = $1', [path]);
+        expect(r.getRowObjectsJS()[0].n, path).toBe(n);
+      }
+      const spans = await conn.runAndReadAll('SELECT count(DISTINCT span_id)::INTEGER AS n, count(DISTINCT trace_id)::INTEGER AS t FROM events');
+      expect(spans.getRowObjectsJS()[0]).toEqual({ n: events.length, t: events.length });
+    };
+    await check();
+    await conn.run('CHECKPOINT'); // compressed from the stored slots
+    await check();
+  });
+
   it('lets two writers (two connections) write at the same time without losing or mixing rows', async () => {
     const other = await instance.connect();
     const a = await EventWriter.create(conn);
