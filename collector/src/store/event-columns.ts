@@ -58,10 +58,10 @@ export class EventChunkFiller {
   /** Rows whose string is too long (or not ASCII) to inline in JS: see assignLongStrings. */
   private readonly longRows: Int32Array;
   /** The long strings of the column being filled, as UTF-8 back to back, and where each one starts and how long it is. */
-  private longBytes = new Uint8Array(64 * 1024);
+  private longBytes = Buffer.alloc(64 * 1024);
+  private readonly parts: string[] = [];
   private readonly longStarts: Int32Array;
   private readonly longSizes: Int32Array;
-  private readonly encoder = new TextEncoder();
 
   constructor(private readonly maxRows = duckdb.vector_size()) {
     this.strings = new Uint8Array(maxRows * STRING_T_BYTES);
@@ -121,26 +121,24 @@ export class EventChunkFiller {
    * inlined instead, as string_t requires.
    */
   private assignLongStrings(vector: duckdb.Vector, read: (e: SecurityEvent) => unknown, rows: readonly SecurityEvent[], from: number, n: number, longCount: number): void {
-    const { strings, stringLengths, longRows, longStarts, longSizes } = this;
+    const { strings, stringLengths, longRows, longStarts, longSizes, parts } = this;
     let size = 0;
     let pointerRow = -1;
+    for (let j = 0; j < longCount; j++) parts[j] = read(rows[from + longRows[j]]) as string;
+    parts.length = longCount;
+    // Usually every string is ASCII: then one native UTF-8 encoding of them all gives every offset. Otherwise each is
+    // encoded on its own (joined, a lone surrogate at the end of one and at the start of the next would pair up).
+    const joined = parts.join('');
+    if (this.longBytes.length < joined.length * 3) this.growLongBytes(joined.length * 3);
+    const ascii = this.longBytes.write(joined, 0, 'utf8') === joined.length;
     for (let j = 0; j < longCount; j++) {
-      const v = read(rows[from + longRows[j]]) as string;
-      const len = v.length;
-      if (this.longBytes.length < size + len * 3) this.growLongBytes(size + len * 3);
-      const bytes = this.longBytes;
-      let k = 0;
-      for (; k < len; k++) {
-        const code = v.charCodeAt(k);
-        if (code > 0x7f) break;
-        bytes[size + k] = code;
-      }
-      const byteLength = k === len ? len : this.encoder.encodeInto(v, bytes.subarray(size)).written;
+      const byteLength = ascii ? parts[j].length : this.longBytes.write(parts[j], size, 'utf8');
       longStarts[j] = size;
       longSizes[j] = byteLength;
       size += byteLength;
       if (byteLength > INLINE_MAX && pointerRow < 0) pointerRow = longRows[j];
     }
+    parts.length = 0; // no references kept to the batch's strings
     const bytes = this.longBytes;
     let pointerLow = 0;
     let pointerHigh = 0;
@@ -168,9 +166,7 @@ export class EventChunkFiller {
   }
 
   private growLongBytes(atLeast: number): void {
-    const grown = new Uint8Array(Math.max(atLeast, this.longBytes.length * 2));
-    grown.set(this.longBytes);
-    this.longBytes = grown;
+    this.longBytes = Buffer.alloc(Math.max(atLeast, this.longBytes.length * 2)); // nothing in it is kept between columns
   }
 
   private fillColumn(vector: duckdb.Vector, type: ColumnType, field: Field, rows: readonly SecurityEvent[], from: number, n: number): void {

@@ -119,6 +119,17 @@ describe('EventWriter', () => {
     await check();
   });
 
+  it('stores lone surrogates as U+FFFD, string by string, even where two neighbouring values would pair up', async () => {
+    // Row 2k ends with a lone high surrogate, row 2k+1 starts with a lone low one: encoded together they would form
+    // one 4-byte character and shift every later offset.
+    const events = Array.from({ length: 2048 + 11 }, (_, i) => ({ ...event(i), userAgent: i % 2 === 0 ? `agent ${i} ends \uD83D` : `\uDE00 starts agent ${i}` }));
+    const writer = await EventWriter.create(conn);
+    await writer.write(events);
+    const reader = await conn.runAndReadAll('SELECT user_agent FROM events ORDER BY rowid');
+    expect(reader.getRowObjectsJS().map((r) => r.user_agent)).toEqual(events.map((e) => Buffer.from(e.userAgent).toString()));
+    expect(Buffer.from(events[0].userAgent).toString()).toContain('\uFFFD');
+  });
+
   it('lets two writers (two connections) write at the same time without losing or mixing rows', async () => {
     const other = await instance.connect();
     const a = await EventWriter.create(conn);
