@@ -63,7 +63,9 @@ describe('spyglass CLI', () => {
 
   it('sql goes through the running collector\'s SQL endpoint when the collector holds the file', async () => {
     const live = join(tmp.dir, 'live.duckdb');
-    const c = await startCollectorProcess(['--db', live, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0']);
+    const config = join(tmp.dir, 'live.yaml');
+    writeFileSync(config, 'store:\n  threads: 3\n');
+    const c = await startCollectorProcess(['--config', config, '--db', live, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0']);
     children.push(c);
     const sqlLine = c.logs.map((l) => JSON.parse(l)).find((r) => r.msg?.startsWith('SQL endpoint listening'));
     const address = /@([\d.]+:\d+)\//.exec(sqlLine.address)![1];
@@ -73,9 +75,9 @@ describe('spyglass CLI', () => {
     expect(readFileSync(generated![2], 'utf8').trim()).toBe(generated![1]);
     expect(c.logs.join('\n')).not.toContain(generated![1]);
 
-    const r = await spyglass(['sql', "SELECT 41 + 1 AS answer, count(*) AS events FROM events", '--db', live, '--sql', address, '--format', 'json']);
+    const r = await spyglass(['sql', "SELECT 41 + 1 AS answer, count(*) AS events, current_setting('threads') AS threads FROM events", '--db', live, '--sql', address, '--format', 'json']);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ answer: 42, events: '0' });
+    expect(JSON.parse(r.stdout)).toEqual({ answer: 42, events: '0', threads: '3' }); // store.threads reached DuckDB
 
     const nothing = await spyglass(['sql', 'SELECT 1', '--db', live, '--sql', '127.0.0.1:1']);
     expect(nothing.code).toBe(1);

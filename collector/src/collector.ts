@@ -47,7 +47,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
   const cfg = validateConfig(loadConfig({ overrides: config }), validators);
   const logger = settings.logger ?? pino({ level: cfg.log.level });
 
-  const instance = await openDatabase(cfg.db, { memoryLimit: cfg.store.memoryLimit, checkpointThreshold: cfg.store.checkpointThreshold });
+  const instance = await openDatabase(cfg.db, { memoryLimit: cfg.store.memoryLimit, checkpointThreshold: cfg.store.checkpointThreshold, threads: cfg.store.threads });
   let writeConn: DuckDBConnection | undefined;
   const extraWriteConns: DuckDBConnection[] = [];
   let readConn: DuckDBConnection | undefined;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { CollectorConfig } from './types.js';
 
 export const DEFAULT_DB_PATH = './data/spyglass.duckdb';
@@ -21,6 +22,7 @@ export function createDefaultConfig(): CollectorConfig {
       dedupeSpans: 500_000,
       memoryLimit: '1GB',
       checkpointThreshold: '64MB',
+      threads: Math.max(1, availableParallelism() - 1),
     },
     events: {
       routeRules: [],

@@ -67,7 +67,7 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   positiveInt(r.grpcKeepaliveSeconds, 'receive.grpcKeepaliveSeconds', problems);
   checkTls(r.tls, 'receive.tls', problems);
 
-  checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans', 'memoryLimit', 'checkpointThreshold'], 'store.', problems);
+  checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans', 'memoryLimit', 'checkpointThreshold', 'threads'], 'store.', problems);
   for (const key of ['memoryLimit', 'checkpointThreshold'] as const) {
     const size = config.store[key];
     if (typeof size !== 'string' || !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(size)) {
@@ -80,6 +80,7 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   if (!Number.isInteger(config.store.writers) || config.store.writers < 1 || config.store.writers > 16) {
     problems.push(`store.writers: must be an integer from 1 to 16 (got ${JSON.stringify(config.store.writers)})`);
   }
+  positiveInt(config.store.threads, 'store.threads', problems);
   positiveInt(config.store.maxQueuedEvents, 'store.maxQueuedEvents', problems);
   positiveInt(config.store.maxBatchEvents, 'store.maxBatchEvents', problems);
 

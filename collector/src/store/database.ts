@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { SpyglassError } from '../errors.js';
 
 /** Opens (creating if needed) the DuckDB file. A file held by another process is a clear SPY_ERR_DB_LOCKED. */
-export async function openDatabase(path: string, options: { memoryLimit?: string; checkpointThreshold?: string } = {}): Promise<DuckDBInstance> {
+export async function openDatabase(path: string, options: { memoryLimit?: string; checkpointThreshold?: string; threads?: number } = {}): Promise<DuckDBInstance> {
   if (path !== ':memory:') {
     try {
       mkdirSync(dirname(path), { recursive: true });
@@ -18,6 +18,7 @@ export async function openDatabase(path: string, options: { memoryLimit?: string
       autoload_known_extensions: 'false',
       ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
       ...(options.checkpointThreshold ? { checkpoint_threshold: options.checkpointThreshold } : {}),
+      ...(options.threads ? { threads: String(options.threads) } : {}),
     });
   } catch (err) {
     const msg = (err as Error).message ?? String(err);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,7 @@ describe('config', () => {
   it('reports every problem at once, naming each key', () => {
     const f = file(
       'bad.yaml',
-      'dbb: x\nreceive:\n  http: localhost\n  grpc: "off"\n  token: short\n  grpcIdleSeconds: 0\n  grpcKeepaliveSeconds: soon\nstore:\n  maxQueuedEvents: -1\n  checkpointThreshold: lots\nevents:\n  routeRules:\n    - { path: nope, eventType: x }\nlog:\n  level: loud\n',
+      'dbb: x\nreceive:\n  http: localhost\n  grpc: "off"\n  token: short\n  grpcIdleSeconds: 0\n  grpcKeepaliveSeconds: soon\nstore:\n  maxQueuedEvents: -1\n  checkpointThreshold: lots\n  threads: 0\nevents:\n  routeRules:\n    - { path: nope, eventType: x }\nlog:\n  level: loud\n',
     );
     let message = '';
     try {
@@ -55,20 +56,23 @@ describe('config', () => {
     expect(message).toMatch(/receive\.grpcIdleSeconds: must be a positive integer/);
     expect(message).toMatch(/receive\.grpcKeepaliveSeconds: must be a positive integer/);
     expect(message).toMatch(/store\.maxQueuedEvents: must be a positive integer/);
+    expect(message).toMatch(/store\.threads: must be a positive integer/);
     expect(message).toMatch(/store\.checkpointThreshold: must be a size like "64MB" or "2GB" \(got "lots"\)/);
     expect(message).toMatch(/events\.routeRules: route rule 0: path must be a string starting with "\/"/);
     expect(message).toMatch(/log\.level: must be one of/);
   });
 
-  it('opens the database with the store settings (memory limit, checkpoint threshold)', async () => {
-    const instance = await openDatabase(join(tmp.dir, 'settings.duckdb'), { memoryLimit: '256MB', checkpointThreshold: '48MB' });
+  it('opens the database with the store settings (memory limit, checkpoint threshold, threads)', async () => {
+    const instance = await openDatabase(join(tmp.dir, 'settings.duckdb'), { memoryLimit: '256MB', checkpointThreshold: '48MB', threads: 3 });
     const conn = await instance.connect();
-    const rows = (await conn.runAndReadAll("SELECT current_setting('checkpoint_threshold') AS c, current_setting('memory_limit') AS m")).getRowObjectsJS();
+    const rows = (await conn.runAndReadAll("SELECT current_setting('checkpoint_threshold') AS c, current_setting('memory_limit') AS m, current_setting('threads')::INTEGER AS t")).getRowObjectsJS();
     conn.closeSync();
     instance.closeSync();
     expect(rows[0].c).toMatch(/^4[5-8]\.\d+ MiB$/); // DuckDB shows 48MB as 45.7 MiB
     expect(rows[0].m).toMatch(/^2[34]\d\.\d+ MiB$/);
+    expect(rows[0].t).toBe(3);
     expect(createDefaultConfig().store.checkpointThreshold).toBe('64MB');
+    expect(createDefaultConfig().store.threads).toBe(Math.max(1, availableParallelism() - 1));
   });
 
   it('says clearly when the file is missing or not YAML', () => {
