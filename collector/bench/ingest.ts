@@ -9,7 +9,8 @@
  * The VM's speed drifts over minutes, so decode-only is measured again right before each end-to-end run, and each run
  * is compared with that figure. The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
  * (+ the rule engine with the default preset). Options: --seconds N (per run, default 20), --senders N (default 8),
- * --stages spine,enrich,all (which runs, default all three), --writers N (the collector's store.writers).
+ * --stages spine,enrich,all (which runs, default all three), --writers N and --threads N (the collector's store.writers
+ * and store.threads).
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,7 @@ const { values: opts } = parseArgs({
     senders: { type: 'string', default: '8' },
     stages: { type: 'string', default: 'spine,enrich,all' },
     writers: { type: 'string' },
+    threads: { type: 'string' },
   },
 });
 const STAGE_CONFIGS: Record<string, string> = {
@@ -76,7 +78,8 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
   const run = ++runs;
   const db = join(dir, `e2e-${run}-${stage}.duckdb`);
   const config = join(dir, `e2e-${run}-${stage}.yaml`);
-  writeFileSync(config, STAGE_CONFIGS[stage] + (opts.writers ? `store:\n  writers: ${Number(opts.writers)}\n` : ''));
+  const store = [opts.writers ? `  writers: ${Number(opts.writers)}` : '', opts.threads ? `  threads: ${Number(opts.threads)}` : ''].filter(Boolean);
+  writeFileSync(config, STAGE_CONFIGS[stage] + (store.length ? `store:\n${store.join('\n')}\n` : ''));
   // BENCH_NODE_ARGS: extra node flags for the collector process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // BENCH_COLLECTOR_LOG=FILE keeps the collector's log (with BENCH_LOG_LEVEL=debug: every commit, its size and time).
