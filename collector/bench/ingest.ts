@@ -5,7 +5,7 @@
  *   2. raw append: the same events written as data chunks (the collector's EventWriter, with the collector's default
  *      store settings) and committed, nothing decoded;
  *   3. end to end: a collector process, fed by concurrent OTLP/HTTP protobuf senders, counting only what is
- *      committed (read back from the file after a clean stop).
+ *      committed (read back from the file after a clean stop), with the collector's CPU per span and peak RSS.
  * The VM's speed drifts over minutes, so decode-only is measured again right before each end-to-end run, and each run
  * is compared with that figure. The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
  * (+ the rule engine with the default preset). Options: --seconds N (per run, default 20), --senders N (default 8),
@@ -72,6 +72,16 @@ function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** Peak resident memory of a process (VmHWM, Linux /proc); undefined elsewhere. */
+function processPeakRssMiB(pid: number): number | undefined {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
 let runs = 0;
 async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], decodeRate: () => number): Promise<number> {
   // A fresh file per run: a repeated stage set must not count (or deduplicate against) an earlier run's events.
@@ -126,6 +136,7 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
   );
   const elapsed = (performance.now() - started) / 1000;
   const cpuAfter = processCpuSeconds(child.pid!);
+  const peakRssMiB = processPeakRssMiB(child.pid!);
   agent.destroy();
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
@@ -140,6 +151,7 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
       cpuBefore !== undefined && cpuAfter !== undefined
         ? `  collector CPU (all threads, user + system): ${(((cpuAfter - cpuBefore) / acked) * 1e6).toFixed(1)} µs per span, ${((cpuAfter - cpuBefore) / elapsed).toFixed(2)} cores`
         : '  collector CPU: not available on this platform',
+      peakRssMiB !== undefined ? `  collector peak RSS: ${peakRssMiB.toFixed(0)} MiB` : '  collector peak RSS: not available on this platform',
       `  database file ${(bytes / 1024 / 1024).toFixed(1)} MiB → ${((bytes / Math.max(1, stored)) * 1e6 / 1024 / 1024).toFixed(0)} MiB per million events`,
       '',
     ].join('\n'),

@@ -53,7 +53,7 @@ export interface StoreConfig {
    * DuckDB's worker threads (it counts the thread that runs a statement). Default: one fewer than the CPU cores, at
    * least one, so the event loop (receiving, decoding, filling chunks) keeps a core. With background threads, the
    * thread that waits for a statement's result busy-waits while they work: on two cores, 1 thread stored as many
-   * spans per second at about 11 % less CPU per span than 2 (docs/benchmarks.md).
+   * spans per second at about 8 % less CPU per span than 2 (docs/benchmarks.md).
    */
   threads: number;
   /** Recent spans remembered (also across restarts) so a re-sent batch is not stored twice; 0 turns it off. */

@@ -82,8 +82,8 @@ describe('EventWriter', () => {
     for (let i = 0; i < events.length; i++) expect(stored[i], `row ${i}`).toEqual(events[i]);
   });
 
-  it('keeps long strings right when a column goes from unique values (no repeat lookup) back to repeated ones', async () => {
-    // 40 chunks: user agents unique for the first 34 (the filler stops looking for repeats), then a few repeated ones.
+  it('keeps long strings right across many chunks, unique ASCII values first, then repeated non-ASCII ones', async () => {
+    // 40 chunks: unique ASCII user agents (one joined encoding per chunk), then repeated non-ASCII ones (each encoded alone).
     const events = Array.from({ length: 40 * 2048 }, (_, i) => ({
       ...event(i),
       userAgent: i < 34 * 2048 ? `unique agent number ${i}` : `répété agent ${i % 3} `.repeat(4),
