@@ -10,7 +10,7 @@
  * is compared with that figure. The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
  * (+ the rule engine with the default preset). Options: --seconds N (per run, default 20), --senders N (default 8),
  * --stages spine,enrich,all (which runs, default all three), --writers N and --threads N (the collector's store.writers
- * and store.threads).
+ * and store.threads), --decode-thread true|false (the collector's receive.decodeThread).
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -40,6 +40,7 @@ const { values: opts } = parseArgs({
     stages: { type: 'string', default: 'spine,enrich,all' },
     writers: { type: 'string' },
     threads: { type: 'string' },
+    'decode-thread': { type: 'string' },
   },
 });
 const STAGE_CONFIGS: Record<string, string> = {
@@ -89,7 +90,12 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
   const db = join(dir, `e2e-${run}-${stage}.duckdb`);
   const config = join(dir, `e2e-${run}-${stage}.yaml`);
   const store = [opts.writers ? `  writers: ${Number(opts.writers)}` : '', opts.threads ? `  threads: ${Number(opts.threads)}` : ''].filter(Boolean);
-  writeFileSync(config, STAGE_CONFIGS[stage] + (store.length ? `store:\n${store.join('\n')}\n` : ''));
+  writeFileSync(
+    config,
+    STAGE_CONFIGS[stage] +
+      (store.length ? `store:\n${store.join('\n')}\n` : '') +
+      (opts['decode-thread'] ? `receive:\n  decodeThread: ${opts['decode-thread'] === 'true'}\n` : ''),
+  );
   // BENCH_NODE_ARGS: extra node flags for the collector process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // BENCH_COLLECTOR_LOG=FILE keeps the collector's log (with BENCH_LOG_LEVEL=debug: every commit, its size and time).

@@ -27,6 +27,7 @@ export const ERROR_DEFS = {
   SPY_ERR_RECEIVE_MEDIA_TYPE: { http: 415, grpc: GRPC.INVALID_ARGUMENT, retryable: false, message: 'unsupported content type; use application/x-protobuf or application/json' },
   SPY_ERR_RECEIVE_ENCODING: { http: 415, grpc: GRPC.INVALID_ARGUMENT, retryable: false, message: 'unsupported content encoding; use gzip or identity' },
   SPY_ERR_RECEIVE_UNAUTHENTICATED: { http: 401, grpc: GRPC.UNAUTHENTICATED, retryable: false, message: 'missing or wrong bearer token' },
+  SPY_ERR_DECODE_WORKER: { http: 503, grpc: GRPC.UNAVAILABLE, retryable: true, message: 'the decoding thread stopped before answering; nothing was stored; retry later' },
   SPY_ERR_STORE_OVERLOADED: { http: 503, grpc: GRPC.UNAVAILABLE, retryable: true, message: 'ingest queue is full; retry later' },
   SPY_ERR_STORE_WRITE: { http: 503, grpc: GRPC.UNAVAILABLE, retryable: true, message: 'events could not be committed; nothing was stored; retry later' },
   SPY_ERR_STORE_CLOSED: { http: 503, grpc: GRPC.UNAVAILABLE, retryable: true, message: 'collector is shutting down; retry later' },
@@ -44,6 +45,8 @@ export class SpyglassError extends Error {
   readonly retryable: boolean;
   /** Seconds a client should wait before retrying (Retry-After / RetryInfo), for retryable errors. */
   readonly retryAfterSeconds?: number;
+  /** What the message adds to the code's standard text (kept so the error can cross a thread whole). */
+  readonly detail?: string;
 
   constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     const def: ErrorDef = ERROR_DEFS[code];
@@ -53,6 +56,7 @@ export class SpyglassError extends Error {
     this.httpStatus = def.http;
     this.grpcCode = def.grpc;
     this.retryable = def.retryable;
+    if (detail) this.detail = detail;
     if (def.retryable) this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
   }
 }

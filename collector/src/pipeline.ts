@@ -3,7 +3,9 @@ import type { RouteClassifier } from '@spyglass/core';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from './config/types.js';
-import { mapBody } from './events/map-body.js';
+import { inProcessMapper } from './events/map-body.js';
+import type { BodyMapper } from './events/map-body.js';
+import { OffThreadMapper } from './events/off-thread-mapper.js';
 import type { EventBatch } from './events/security-event.js';
 import type { ExportFn, ExportResult } from './receive/export.js';
 import { EventWriter } from './store/event-writer.js';
@@ -41,9 +43,12 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
+function routeRulesOf(config: CollectorConfig) {
+  return [...config.events.routeRules, ...(config.events.defaultRouteRules ? DEFAULT_ROUTE_RULES : [])];
+}
+
 export function buildClassifier(config: CollectorConfig): RouteClassifier {
-  const rules = [...config.events.routeRules, ...(config.events.defaultRouteRules ? DEFAULT_ROUTE_RULES : [])];
-  return compileRouteRules(rules);
+  return compileRouteRules(routeRulesOf(config));
 }
 
 /** Every stage's schema, in dependency order: events first, then what reads it. */
@@ -69,7 +74,9 @@ export async function createPipeline(deps: {
   consumers?: EventConsumer[];
 }): Promise<Pipeline> {
   const { config, logger } = deps;
-  const classifier = buildClassifier(config);
+  const mapper: BodyMapper = config.receive.decodeThread
+    ? new OffThreadMapper(routeRulesOf(config), config.receive.maxBodyBytes, logger)
+    : inProcessMapper(buildClassifier(config), config.receive.maxBodyBytes);
   const processors = deps.processors ?? [];
   const consumers = deps.consumers ?? [];
   const stats: PipelineStats = { requests: 0, spansReceived: 0, spansIgnored: 0, spansRejected: 0, spansDuplicate: 0 };
@@ -88,7 +95,7 @@ export async function createPipeline(deps: {
 
   const exportFn: ExportFn = async (body, encoding, contentEncoding): Promise<ExportResult> => {
     stats.requests++;
-    const mapped = mapBody(body, encoding, contentEncoding, config.receive.maxBodyBytes, classifier);
+    const mapped = await mapper.map(body, encoding, contentEncoding);
     stats.spansReceived += mapped.spans;
     stats.spansIgnored += mapped.ignored;
     stats.spansRejected += mapped.rejected;
@@ -118,6 +125,7 @@ export async function createPipeline(deps: {
     queue,
     stats,
     async close() {
+      await mapper.close();
       await queue.close();
     },
   };

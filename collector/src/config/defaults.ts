@@ -14,6 +14,7 @@ export function createDefaultConfig(): CollectorConfig {
       tls: null,
       grpcIdleSeconds: 300,
       grpcKeepaliveSeconds: 60,
+      decodeThread: availableParallelism() > 1, // a core of its own to decode on; on one core it would only add work
     },
     store: {
       maxQueuedEvents: 100_000,

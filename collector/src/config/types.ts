@@ -34,6 +34,11 @@ export interface ReceiveConfig {
    * 20 s) is disconnected, whatever its calls are waiting for (a peer that went away mid-request).
    */
   grpcKeepaliveSeconds: number;
+  /**
+   * Decompress, decode and map request bodies in a worker thread (default when the machine has more than one core),
+   * so the event loop keeps receiving, storing and serving; false: on the event loop.
+   */
+  decodeThread: boolean;
 }
 
 export interface StoreConfig {

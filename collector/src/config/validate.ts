@@ -49,7 +49,7 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   if (typeof config.db !== 'string' || config.db.trim() === '') problems.push('db: must be a file path');
 
   const r = config.receive;
-  checkKeys(r as unknown as Section, ['http', 'grpc', 'token', 'maxBodyBytes', 'tls', 'grpcIdleSeconds', 'grpcKeepaliveSeconds'], 'receive.', problems);
+  checkKeys(r as unknown as Section, ['http', 'grpc', 'token', 'maxBodyBytes', 'tls', 'grpcIdleSeconds', 'grpcKeepaliveSeconds', 'decodeThread'], 'receive.', problems);
   for (const key of ['http', 'grpc'] as const) {
     if (r[key] === 'off') continue;
     try {
@@ -66,6 +66,7 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   positiveInt(r.grpcIdleSeconds, 'receive.grpcIdleSeconds', problems);
   positiveInt(r.grpcKeepaliveSeconds, 'receive.grpcKeepaliveSeconds', problems);
   checkTls(r.tls, 'receive.tls', problems);
+  if (typeof r.decodeThread !== 'boolean') problems.push(`receive.decodeThread: must be true or false (got ${JSON.stringify(r.decodeThread)})`);
 
   checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans', 'memoryLimit', 'checkpointThreshold', 'threads'], 'store.', problems);
   for (const key of ['memoryLimit', 'checkpointThreshold'] as const) {

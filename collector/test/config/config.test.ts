@@ -42,7 +42,7 @@ describe('config', () => {
   it('reports every problem at once, naming each key', () => {
     const f = file(
       'bad.yaml',
-      'dbb: x\nreceive:\n  http: localhost\n  grpc: "off"\n  token: short\n  grpcIdleSeconds: 0\n  grpcKeepaliveSeconds: soon\nstore:\n  maxQueuedEvents: -1\n  checkpointThreshold: lots\n  threads: 0\nevents:\n  routeRules:\n    - { path: nope, eventType: x }\nlog:\n  level: loud\n',
+      'dbb: x\nreceive:\n  http: localhost\n  grpc: "off"\n  token: short\n  grpcIdleSeconds: 0\n  grpcKeepaliveSeconds: soon\n  decodeThread: maybe\nstore:\n  maxQueuedEvents: -1\n  checkpointThreshold: lots\n  threads: 0\nevents:\n  routeRules:\n    - { path: nope, eventType: x }\nlog:\n  level: loud\n',
     );
     let message = '';
     try {
@@ -58,6 +58,7 @@ describe('config', () => {
     expect(message).toMatch(/store\.maxQueuedEvents: must be a positive integer/);
     expect(message).toMatch(/store\.threads: must be a positive integer/);
     expect(message).toMatch(/store\.checkpointThreshold: must be a size like "64MB" or "2GB" \(got "lots"\)/);
+    expect(message).toMatch(/receive\.decodeThread: must be true or false \(got "maybe"\)/);
     expect(message).toMatch(/events\.routeRules: route rule 0: path must be a string starting with "\/"/);
     expect(message).toMatch(/log\.level: must be one of/);
   });

@@ -1,0 +1,87 @@
+import { gzipSync } from 'node:zlib';
+import { compileRouteRules, DEFAULT_ROUTE_RULES } from '@spyglass/core';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { inProcessMapper } from '../../src/events/map-body.js';
+import { OffThreadMapper } from '../../src/events/off-thread-mapper.js';
+import { isSpyglassError } from '../../src/errors.js';
+import { otlpBody } from '../../../test/helpers/otlp-body.js';
+
+const logger = pino({ level: 'silent' });
+const MAX = 1024 * 1024;
+const mappers: OffThreadMapper[] = [];
+afterEach(async () => {
+  for (const m of mappers.splice(0)) await m.close();
+});
+
+function offThread(): OffThreadMapper {
+  const m = new OffThreadMapper(DEFAULT_ROUTE_RULES, MAX, logger);
+  mappers.push(m);
+  return m;
+}
+
+const body = () =>
+  otlpBody(20, (i) => ({ 'http.request.method': i % 2 ? 'GET' : 'POST', 'url.path': i % 2 ? `/products/${i}` : '/login', 'http.response.status_code': i % 3 ? 200 : 401, 'client.address': `198.51.100.${i}`, ...(i % 4 ? {} : { 'user.id': `user${i}` }) })).body;
+
+async function errorOf(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+}
+
+describe('OffThreadMapper', () => {
+  it('maps bodies (plain and gzip) to the same events as the event loop does', async () => {
+    const inProcess = inProcessMapper(compileRouteRules(DEFAULT_ROUTE_RULES), MAX);
+    const thread = offThread();
+    for (const [raw, encoding] of [[body(), undefined], [gzipSync(body()), 'gzip']] as const) {
+      const expected = await inProcess.map(raw, 'protobuf', encoding);
+      const got = await thread.map(raw, 'protobuf', encoding);
+      expect(got.events).toHaveLength(20);
+      expect(got).toEqual(expected);
+    }
+  });
+
+  it('gives bad input the same SpyglassError (code, status, message) as the event loop', async () => {
+    const inProcess = inProcessMapper(compileRouteRules(DEFAULT_ROUTE_RULES), MAX);
+    const thread = offThread();
+    const cases: Array<[Buffer, 'protobuf' | 'json', string | undefined]> = [
+      [Buffer.from([0x0a, 0xff, 0xff]), 'protobuf', undefined],
+      [Buffer.from('{"resourceSpans": 5}'), 'json', undefined],
+      [Buffer.from('not gzip'), 'protobuf', 'gzip'],
+      [gzipSync(Buffer.alloc(MAX + 1)), 'protobuf', 'gzip'],
+      [body(), 'protobuf', 'br'],
+    ];
+    for (const [raw, encoding, contentEncoding] of cases) {
+      const expected = await errorOf(inProcess.map(raw, encoding, contentEncoding));
+      const got = await errorOf(thread.map(raw, encoding, contentEncoding));
+      expect(isSpyglassError(expected)).toBe(true);
+      expect(isSpyglassError(got)).toBe(true);
+      expect(got).toMatchObject({ code: (expected as Error & { code: string }).code, httpStatus: (expected as Error & { httpStatus: number }).httpStatus, message: (expected as Error).message });
+    }
+  });
+
+  it('tells waiting requests to retry when the thread dies, then starts a new one', async () => {
+    const thread = offThread();
+    await thread.map(body(), 'protobuf', undefined); // the thread is running
+    const big = otlpBody(500, (i) => ({ 'http.request.method': 'GET', 'url.path': `/p/${i}`, 'client.address': '192.0.2.1' })).body;
+    const waiting = Array.from({ length: 20 }, () => errorOf(thread.map(big, 'protobuf', undefined)));
+    await thread.thread!.terminate();
+    const errors = await Promise.all(waiting);
+    // Those answered before the thread stopped are fine (null); the rest, at least the last ones, are retryable 503s.
+    const refused = errors.filter((e) => e !== null);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const err of refused) {
+      expect(err).toMatchObject({ code: 'SPY_ERR_DECODE_WORKER', httpStatus: 503, retryable: true, retryAfterSeconds: 1 });
+    }
+    const after = await thread.map(body(), 'protobuf', undefined);
+    expect(after.events).toHaveLength(20);
+  });
+
+  it('refuses new bodies once closed', async () => {
+    const thread = offThread();
+    await thread.map(body(), 'protobuf', undefined);
+    await thread.close();
+    expect(await errorOf(thread.map(body(), 'protobuf', undefined))).toMatchObject({ code: 'SPY_ERR_STORE_CLOSED' });
+  });
+});
