@@ -19,7 +19,7 @@ export function createDefaultConfig(): CollectorConfig {
     store: {
       maxQueuedEvents: 100_000,
       maxBatchEvents: 50_000,
-      writers: 2,
+      writers: 1, // one commit at a time lets batches grow with the load: fewer, cheaper transactions
       dedupeSpans: 500_000,
       memoryLimit: '1GB',
       checkpointThreshold: '64MB',

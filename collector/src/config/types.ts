@@ -44,7 +44,10 @@ export interface ReceiveConfig {
 export interface StoreConfig {
   maxQueuedEvents: number;
   maxBatchEvents: number;
-  /** Batches written at once, each on its own connection: one is filled while another commits. */
+  /**
+   * Batches written at once, each on its own connection. One (the default) lets requests that arrive during a commit
+   * join the next one, so transactions grow with the load; DuckDB's cost per row falls as transactions grow.
+   */
   writers: number;
   /** DuckDB's memory limit (its buffer pool, e.g. "512MB", "2GB"); beyond it DuckDB spills to disk. */
   memoryLimit: string;
