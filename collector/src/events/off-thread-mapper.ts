@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { OtlpEncoding } from '../decode/body.js';
 import { SpyglassError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
+import { compileRouteRules } from '@spyglass/core';
+import { inProcessMapper } from './map-body.js';
 import type { BodyMapper, MappedBody } from './map-body.js';
 import { unpackEvents } from './packed-events.js';
 import type { PackedEvents } from './packed-events.js';
@@ -30,6 +32,9 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
   ? new URL('../../dist/src/events/map-worker.js', import.meta.url)
   : new URL('./map-worker.js', import.meta.url);
 
+/** Threads in a row that stop before answering anything, after which bodies are decoded on the event loop. */
+export const MAX_FAILED_STARTS = 3;
+
 /** Bodies handed to the thread and not answered yet, at most (beyond: 503 + Retry-After, nothing decoded). */
 export const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 
@@ -38,7 +43,8 @@ export const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
  * event loop only receives, stores and serves DuckDB's callbacks for the statement being committed. Events come back
  * packed by column (see packed-events.ts): handed back as objects they cost more to copy than decoding saved. Bad
  * input is the same SpyglassError as on the event loop. If the thread dies, waiting requests get a retryable 503 and
- * the next request starts a new thread.
+ * the next request starts a new thread. If threads keep stopping before they answer anything (they cannot start: a
+ * container's thread limit, a broken install), bodies are decoded on the event loop from then on, with an error logged.
  */
 export class OffThreadMapper implements BodyMapper {
   private worker: Worker | null = null;
@@ -46,15 +52,19 @@ export class OffThreadMapper implements BodyMapper {
   private nextId = 0;
   private inFlightBytes = 0;
   private closed = false;
+  private failedStarts = 0;
+  private fallback: BodyMapper | null = null;
 
   constructor(
     private readonly routeRules: readonly RouteRuleConfig[],
     private readonly maxBodyBytes: number,
     private readonly logger: Logger,
+    private readonly workerUrl: URL = WORKER_URL,
   ) {}
 
   map(raw: Buffer, encoding: OtlpEncoding, contentEncoding: string | undefined): Promise<MappedBody> {
     if (this.closed) return Promise.reject(new SpyglassError('SPY_ERR_STORE_CLOSED'));
+    if (this.fallback) return this.fallback.map(raw, encoding, contentEncoding);
     if (this.pending.size > 0 && this.inFlightBytes + raw.length > MAX_IN_FLIGHT_BYTES) {
       return Promise.reject(new SpyglassError('SPY_ERR_STORE_OVERLOADED', `${this.inFlightBytes} bytes waiting to be decoded`, { retryAfterSeconds: 1 }));
     }
@@ -77,19 +87,33 @@ export class OffThreadMapper implements BodyMapper {
     await worker?.terminate();
   }
 
+  /** Whether bodies are decoded on the event loop because the thread could not start. */
+  get onEventLoop(): boolean {
+    return this.fallback !== null;
+  }
+
   /** The thread, for tests that stop it in the middle of work. */
   get thread(): Worker | null {
     return this.worker;
   }
 
   private start(): Worker {
-    const worker = new Worker(WORKER_URL, {
+    const worker = new Worker(this.workerUrl, {
       workerData: { routeRules: this.routeRules, maxBodyBytes: this.maxBodyBytes },
     });
-    worker.on('message', (msg: MapResponseMessage) => this.settle(msg));
+    let answered = false;
+    worker.on('message', (msg: MapResponseMessage) => {
+      answered = true;
+      this.failedStarts = 0;
+      this.settle(msg);
+    });
     worker.on('error', (err) => this.logger.error({ err }, 'decoding thread failed'));
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = null;
+      if (!answered && code !== 0 && ++this.failedStarts >= MAX_FAILED_STARTS && !this.fallback) {
+        this.logger.error({ code, attempts: this.failedStarts }, 'the decoding thread cannot start; decoding on the event loop from now on');
+        this.fallback = inProcessMapper(compileRouteRules(this.routeRules), this.maxBodyBytes);
+      }
       if (this.pending.size === 0) return;
       this.logger.error({ code, requests: this.pending.size }, 'decoding thread stopped with requests waiting; they were told to retry');
       const failure = new SpyglassError('SPY_ERR_DECODE_WORKER', `exit code ${code}`, { retryAfterSeconds: 1 });

@@ -3,7 +3,7 @@ import { compileRouteRules, DEFAULT_ROUTE_RULES } from '@spyglass/core';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inProcessMapper } from '../../src/events/map-body.js';
-import { OffThreadMapper } from '../../src/events/off-thread-mapper.js';
+import { MAX_FAILED_STARTS, OffThreadMapper } from '../../src/events/off-thread-mapper.js';
 import { isSpyglassError } from '../../src/errors.js';
 import { otlpBody } from '../../../test/helpers/otlp-body.js';
 
@@ -76,6 +76,31 @@ describe('OffThreadMapper', () => {
     }
     const after = await thread.map(body(), 'protobuf', undefined);
     expect(after.events).toHaveLength(20);
+  });
+
+  it('decodes on the event loop when the thread cannot start, after telling the first requests to retry', async () => {
+    const broken = new OffThreadMapper(DEFAULT_ROUTE_RULES, MAX, logger, new URL('./no-such-worker.js', import.meta.url));
+    mappers.push(broken);
+    for (let i = 0; i < MAX_FAILED_STARTS; i++) {
+      expect(await errorOf(broken.map(body(), 'protobuf', undefined))).toMatchObject({ code: 'SPY_ERR_DECODE_WORKER', httpStatus: 503, retryable: true });
+    }
+    expect(broken.onEventLoop).toBe(true);
+    const expected = await inProcessMapper(compileRouteRules(DEFAULT_ROUTE_RULES), MAX).map(body(), 'protobuf', undefined);
+    const got = await broken.map(body(), 'protobuf', undefined);
+    expect(got.events).toHaveLength(20);
+    expect(got.events.map((e) => e.eventType)).toEqual(expected.events.map((e) => e.eventType));
+    expect(await errorOf(broken.map(Buffer.from([0x0a, 0xff, 0xff]), 'protobuf', undefined))).toMatchObject({ code: 'SPY_ERR_DECODE_PROTOBUF', httpStatus: 400 });
+  });
+
+  it('keeps a thread that has answered: one that dies later is restarted, not given up', async () => {
+    const thread = offThread();
+    for (let i = 0; i < MAX_FAILED_STARTS + 1; i++) {
+      await thread.map(body(), 'protobuf', undefined);
+      await thread.thread!.terminate();
+    }
+    expect(thread.onEventLoop).toBe(false);
+    expect((await thread.map(body(), 'protobuf', undefined)).events).toHaveLength(20);
+    expect(thread.thread).not.toBeNull();
   });
 
   it('refuses new bodies once closed', async () => {
