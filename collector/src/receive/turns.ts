@@ -12,7 +12,9 @@ interface Waiter {
  * Gives requests the event loop one at a time: each waiter resumes in its own turn of the loop. Decoding a batch of
  * spans takes milliseconds, and DuckDB's table-function callbacks (which fill the chunks of the statement being
  * committed) are served between turns, in the loop's poll phase. Without turns, a burst of requests is decoded back
- * to back while the statement waits; with them, a callback waits for at most one request.
+ * to back while the statement waits; with them, a callback waits for at most one request. With the decode thread
+ * (receive.decodeThread) a turn only hands the body over, so it costs little; the queue then mainly bounds the bytes
+ * waiting.
  *
  * The bodies of waiting requests are bounded: past `maxWaitingBytes` a request is refused with 503 / UNAVAILABLE and
  * Retry-After (a request arriving at an empty queue is always admitted, whatever its size).
