@@ -54,6 +54,8 @@ export class OffThreadMapper implements BodyMapper {
   private closed = false;
   private failedStarts = 0;
   private fallback: BodyMapper | null = null;
+  /** close() waiting for the last answers. */
+  private drained: Array<() => void> = [];
 
   constructor(
     private readonly routeRules: readonly RouteRuleConfig[],
@@ -81,7 +83,7 @@ export class OffThreadMapper implements BodyMapper {
   /** Stops the thread once every body handed to it is answered. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.pending.size > 0) await new Promise((r) => setTimeout(r, 5));
+    if (this.pending.size > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
     const worker = this.worker;
     this.worker = null;
     await worker?.terminate();
@@ -120,9 +122,14 @@ export class OffThreadMapper implements BodyMapper {
       for (const p of this.pending.values()) p.reject(failure);
       this.pending.clear();
       this.inFlightBytes = 0;
+      this.notifyDrained();
     });
     this.worker = worker;
     return worker;
+  }
+
+  private notifyDrained(): void {
+    if (this.pending.size === 0) for (const resolve of this.drained.splice(0)) resolve();
   }
 
   private settle(msg: MapResponseMessage): void {
@@ -130,6 +137,7 @@ export class OffThreadMapper implements BodyMapper {
     if (!p) return;
     this.pending.delete(msg.id);
     this.inFlightBytes -= p.bytes;
+    this.notifyDrained();
     if ('mapped' in msg) {
       const { packed, ...counts } = msg.mapped;
       return p.resolve({ ...counts, events: unpackEvents(packed) });

@@ -109,4 +109,29 @@ describe('OffThreadMapper', () => {
     await thread.close();
     expect(await errorOf(thread.map(body(), 'protobuf', undefined))).toMatchObject({ code: 'SPY_ERR_STORE_CLOSED' });
   });
+
+  it('closes only after every body handed to the thread is answered, and stops the thread', async () => {
+    const thread = offThread();
+    const answers = Array.from({ length: 8 }, () => thread.map(body(), 'protobuf', undefined));
+    const worker = thread.thread!;
+    let exited = false;
+    worker.once('exit', () => (exited = true));
+    await thread.close();
+    for (const a of answers) expect((await a).events).toHaveLength(20);
+    expect(exited).toBe(true);
+    expect(thread.thread).toBeNull();
+  });
+
+  it('closes when the thread dies with bodies waiting (they are told to retry)', async () => {
+    const thread = offThread();
+    const answers = Array.from({ length: 4 }, () => errorOf(thread.map(body(), 'protobuf', undefined)));
+    const closing = thread.close();
+    await thread.thread?.terminate();
+    await closing;
+    for (const a of answers) {
+      const outcome = await a;
+      // Each body was either answered before the thread stopped (null: no error) or refused with a retryable 503.
+      if (outcome !== null) expect(outcome).toMatchObject({ code: 'SPY_ERR_DECODE_WORKER' });
+    }
+  });
 });
