@@ -28,12 +28,48 @@ function equalsTest(expected: unknown, where: string): Test {
       return (v) => typeof v === 'number' && Math.floor(v / 100) === c;
     }
     const e = expected.toLowerCase();
-    return (v) => v !== null && String(v).toLowerCase() === e;
+    return onLower((s) => s === e); // the view lower-cases a field once per event, for every rule
   }
   if (typeof expected === 'number') return (v) => v !== null && Number(v) === expected;
   if (typeof expected === 'boolean') return (v) => v === expected;
   if (expected === null) return (v) => v === null;
   throw new Error(`${where}: ${JSON.stringify(expected)} is not a string, number, boolean or null`);
+}
+
+/** Answers of a string test kept, at most, for this many distinct values (then all are forgotten). */
+const MEMO_ENTRIES = 4096;
+/** Longer values are tested every time rather than kept. */
+const MEMO_MAX_LENGTH = 512;
+/** From this many patterns on, a test remembers its answers. */
+const MEMO_MIN_PATTERNS = 4;
+
+/**
+ * A pure test over many patterns that remembers its answers by value: user agents, paths and queries repeat, and
+ * one lookup replaces a scan of every pattern. Bounded in entries and in the length of the values kept.
+ */
+function remembered(patterns: number, test: (s: string) => boolean): (s: string) => boolean {
+  if (patterns < MEMO_MIN_PATTERNS) return test;
+  const answers = new Map<string, boolean>();
+  return (s) => {
+    if (s.length > MEMO_MAX_LENGTH) return test(s);
+    let answer = answers.get(s);
+    if (answer === undefined) {
+      answer = test(s);
+      if (answers.size >= MEMO_ENTRIES) answers.clear();
+      answers.set(s, answer);
+    }
+    return answer;
+  };
+}
+
+/** `in` / `not_in` over plain strings: one set lookup on the lower-cased value. */
+function plainStrings(values: unknown[]): string[] | null {
+  const out: string[] = [];
+  for (const v of values) {
+    if (typeof v !== 'string' || STATUS_CLASS_RE.test(v)) return null;
+    out.push(v.toLowerCase());
+  }
+  return out;
 }
 
 function listOf(value: unknown, where: string): unknown[] {
@@ -71,24 +107,42 @@ function compileOp(op: string, arg: unknown, lists: PatternLists, where: string)
   const w = `${where}.${op}`;
   switch (op) {
     case 'eq': return equalsTest(arg, w);
-    case 'ne': { const t = equalsTest(arg, w); return (v) => v !== null && !t(v); }
-    case 'in': { const ts = listOf(arg, w).map((a, i) => equalsTest(a, `${w}[${i}]`)); return (v) => ts.some((t) => t(v)); }
-    case 'not_in': { const ts = listOf(arg, w).map((a, i) => equalsTest(a, `${w}[${i}]`)); return (v) => v !== null && !ts.some((t) => t(v)); }
-    case 'contains': { const ss = strings(arg, w); return onLower((s) => ss.some((x) => s.includes(x))); }
-    case 'starts_with': { const ss = strings(arg, w); return onLower((s) => ss.some((x) => s.startsWith(x))); }
-    case 'ends_with': { const ss = strings(arg, w); return onLower((s) => ss.some((x) => s.endsWith(x))); }
+    case 'ne': {
+      const t = equalsTest(arg, w);
+      const ne: Test = (v) => v !== null && !t(v);
+      ne.lowered = t.lowered; // given the same (lower-cased) value as the equality it negates
+      return ne;
+    }
+    case 'in': {
+      const values = listOf(arg, w);
+      const plain = plainStrings(values);
+      if (plain) { const set = new Set(plain); return onLower((s) => set.has(s)); }
+      const ts = values.map((a, i) => equalsTest(a, `${w}[${i}]`));
+      return (v) => ts.some((t) => t(t.lowered && v !== null ? String(v).toLowerCase() : v));
+    }
+    case 'not_in': {
+      const values = listOf(arg, w);
+      const plain = plainStrings(values);
+      if (plain) { const set = new Set(plain); return onLower((s) => !set.has(s)); }
+      const ts = values.map((a, i) => equalsTest(a, `${w}[${i}]`));
+      return (v) => v !== null && !ts.some((t) => t(t.lowered ? String(v).toLowerCase() : v));
+    }
+    case 'contains': { const ss = strings(arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.includes(x)))); }
+    case 'starts_with': { const ss = strings(arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.startsWith(x)))); }
+    case 'ends_with': { const ss = strings(arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.endsWith(x)))); }
     case 'matches': {
       if (typeof arg !== 'string') throw new Error(`${w} must be a regular expression string`);
       const re = regex(arg, w);
       return (v) => v !== null && re.test(String(v));
     }
-    case 'contains_list': { const ss = list(lists, arg, w); return onLower((s) => ss.some((x) => s.includes(x))); }
-    case 'starts_with_list': { const ss = list(lists, arg, w); return onLower((s) => ss.some((x) => s.startsWith(x))); }
-    case 'ends_with_list': { const ss = list(lists, arg, w); return onLower((s) => ss.some((x) => s.endsWith(x))); }
+    case 'contains_list': { const ss = list(lists, arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.includes(x)))); }
+    case 'starts_with_list': { const ss = list(lists, arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.startsWith(x)))); }
+    case 'ends_with_list': { const ss = list(lists, arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.endsWith(x)))); }
     case 'in_list': { const set = new Set(list(lists, arg, w)); return onLower((s) => set.has(s)); }
     case 'matches_list': {
       const res = list(lists, arg, w).map((p, i) => regex(p, `${w} line ${i + 1}`));
-      return (v) => v !== null && res.some((re) => re.test(String(v)));
+      const test = remembered(res.length, (s) => res.some((re) => re.test(s)));
+      return (v) => v !== null && test(String(v));
     }
     case 'exists': {
       if (typeof arg !== 'boolean') throw new Error(`${w} must be true or false`);

@@ -118,30 +118,34 @@ export class WindowRule implements StreamingRule {
     while (buckets.length > 0 && buckets[0][0] + this.bucketUs <= since) buckets.shift();
   }
 
-  /** Returns evidence when every part of the condition holds, else null. */
+  /** Returns evidence when every part of the condition holds, else null (most calls: nothing is allocated then). */
   private check(g: GroupState, since: number): Record<string, number> | null {
     const cond = this.def.condition;
-    const out: Record<string, number> = {};
+    let count = 0;
     if (cond.count !== undefined) {
-      const n = countSince(g.times, since);
-      if (n < cond.count) return null;
-      out.count = n;
+      count = countSince(g.times, since);
+      if (count < cond.count) return null;
     }
+    let distinct = 0;
     if (g.distinct && cond.distinctCount !== undefined) {
       if (g.distinct.size < cond.distinctCount) return null; // cheap exit: not enough values at all
-      const n = countDistinctSince(g.distinct, since);
-      if (n < cond.distinctCount) return null;
-      out[`distinct_${cond.distinct}`] = n;
+      distinct = countDistinctSince(g.distinct, since);
+      if (distinct < cond.distinctCount) return null;
     }
+    let base = 0;
+    let hit = 0;
     if (g.buckets && cond.ratio) {
-      let base = 0;
-      let hit = 0;
       for (const b of g.buckets) {
         if (b[0] + this.bucketUs <= since) continue;
         base += b[1];
         hit += b[2];
       }
       if (base < cond.ratio.minBase || hit / base < cond.ratio.min) return null;
+    }
+    const out: Record<string, number> = {};
+    if (cond.count !== undefined) out.count = count;
+    if (g.distinct && cond.distinctCount !== undefined) out[`distinct_${cond.distinct}`] = distinct;
+    if (g.buckets && cond.ratio) {
       out.base = base;
       out.matching = hit;
       out.ratio = Math.round((hit / base) * 100) / 100;

@@ -19,7 +19,7 @@ export const RATIO_BUCKETS = 12;
 /** Appends t keeping at most `cap` entries (drops the oldest). */
 export function pushCapped(times: number[], t: number, cap: number): void {
   times.push(t);
-  if (times.length > cap) times.splice(0, times.length - cap);
+  while (times.length > cap) times.shift(); // usually once; unlike splice, allocates nothing
 }
 
 /** Number of entries with time > sinceUs (times are ascending). */
