@@ -39,7 +39,7 @@ function equalsTest(expected: unknown, where: string): Test {
 /** Answers of a string test kept, at most, for this many distinct values (then all are forgotten). */
 const MEMO_ENTRIES = 4096;
 /** Longer values are tested every time rather than kept. */
-const MEMO_MAX_LENGTH = 512;
+const MEMO_MAX_LENGTH = 256;
 /** From this many patterns on, a test remembers its answers. */
 const MEMO_MIN_PATTERNS = 4;
 

@@ -49,7 +49,7 @@ describe('predicate.ts compileFilter()', () => {
     for (let i = 0; i < 10_000; i++) {
       const hit = i % 3 === 0;
       // More distinct values than are remembered, each asked twice, a few longer than what is kept.
-      const ua = `${hit ? scanners[i % 5].toUpperCase() : 'Mozilla'}/${i}${i % 97 === 0 ? 'x'.repeat(600) : ''}`;
+      const ua = `${hit ? scanners[i % 5].toUpperCase() : 'Mozilla'}/${i}${i % 97 === 0 ? 'x'.repeat(300) : ''}`;
       for (let k = 0; k < 2; k++) {
         expect(p(view({ ua }))).toBe(hit);
         expect(q(view({ ua }))).toBe(hit);
