@@ -291,6 +291,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
         try {
           if (!e || typeof e.identity !== 'string' || typeof e.timeUs !== 'number') continue;
           tracker.observe(e);
+          if (streaming.length === 0) continue;
           const view = new SecurityEventView(e, ctx);
           for (const rule of streaming) rule.observe(view, emit);
         } catch (err) {
