@@ -30,9 +30,9 @@ const SCAN_END_WAIT_MS = 200;
  * Each writer registers its own function; it yields rows only in a statement prepared on the writer's own connection
  * while that writer is writing a batch, so a SQL session calling the function sees nothing.
  *
- * Schema changes: a write starts its statement on the event loop (see write). If the catalog changed since the
- * statement was prepared, DuckDB would bind it again right there, calling the bind function back on the event loop
- * that is waiting for it: a hang. So the schema is changed only before writers exist (migrations at start-up; the SQL
+ * Schema changes: with DuckDB background threads a write starts its statement on the event loop (see write). If the
+ * catalog changed since the statement was prepared, DuckDB would bind it again right there, calling the bind
+ * function back on the event loop that is waiting for it: a hang. So the schema is changed only before writers exist (migrations at start-up; the SQL
  * endpoint is read-only), and anything that changes it later must call `prepare()` on every writer before it writes.
  */
 export class EventWriter {
@@ -98,7 +98,11 @@ export class EventWriter {
   /**
    * Resolves once the events are committed (durable in the WAL); rejects, with nothing stored, otherwise.
    *
-   * The statement is started, not run: DuckDB's background threads run the scan and the insert, and only once the
+   * Without background threads (store.threads 1, the default on two cores) the statement runs on a libuv thread from
+   * its start: starting a statement waits for DuckDB's locks, and while another connection (the rule engine's
+   * writes) committed or checkpointed, a start on the event loop froze it for up to 0.9 s.
+   *
+   * With background threads the statement is started, not run: DuckDB's background threads run the scan and the insert, and only once the
    * scan has handed over its last chunk does a libuv thread wait for the result (and commit). A thread that waits
    * for a result busy-waits, and while the scan waited for the event loop that spinning took CPU away from the work
    * (17–22 % of the CPU per row in raw writes). If the scan has not ended after SCAN_END_WAIT_MS (it failed, or the
@@ -110,12 +114,14 @@ export class EventWriter {
     this.batch = rows;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const scanEnded = this.backgroundThreads
-        ? new Promise<void>((resolve) => {
-            this.onScanEnd = resolve;
-            timer = setTimeout(resolve, SCAN_END_WAIT_MS);
-          })
-        : null;
+      if (!this.backgroundThreads) {
+        await this.statement!.run();
+        return;
+      }
+      const scanEnded = new Promise<void>((resolve) => {
+        this.onScanEnd = resolve;
+        timer = setTimeout(resolve, SCAN_END_WAIT_MS);
+      });
       const pending = this.statement!.start();
       await scanEnded;
       await pending.getResult();
