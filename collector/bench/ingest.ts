@@ -5,7 +5,8 @@
  *   2. raw append: the same events written as data chunks (the collector's EventWriter, with the collector's default
  *      store settings) and committed, nothing decoded;
  *   3. end to end: a collector process, fed by concurrent OTLP/HTTP protobuf senders, counting only what is
- *      committed (read back from the file after a clean stop), with the collector's CPU per span and peak RSS.
+ *      committed (read back from the file after a clean stop), with the collector's CPU per span, peak RSS and how
+ *      long it took to answer GET /healthz meanwhile.
  * The VM's speed drifts over minutes, so decode-only is measured again right before each end-to-end run, and each run
  * is compared with that figure. The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
  * (+ the rule engine with the default preset). Options: --seconds N (per run, default 20), --senders N (default 8),
@@ -73,6 +74,11 @@ function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
 /** Peak resident memory of a process (VmHWM, Linux /proc); undefined elsewhere. */
 function processPeakRssMiB(pid: number): number | undefined {
   try {
@@ -128,6 +134,22 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
     });
   let acked = 0;
   let refused = 0;
+  // How long the collector takes to answer GET /healthz during the run, asked every 20 ms on a connection of its
+  // own: a busy or blocked event loop shows here as it would to a health check or a SQL client.
+  const healthUrl = new URL('/healthz', address);
+  const healthAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const healthMs: number[] = [];
+  let running = true;
+  const polling = (async () => {
+    while (running) {
+      const askedAt = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        http.get(healthUrl, { agent: healthAgent }, (res) => res.resume().on('end', resolve)).on('error', reject);
+      });
+      healthMs.push(performance.now() - askedAt);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
   const cpuBefore = processCpuSeconds(child.pid!);
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
@@ -141,6 +163,9 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  running = false;
+  await polling;
+  healthAgent.destroy();
   const cpuAfter = processCpuSeconds(child.pid!);
   const peakRssMiB = processPeakRssMiB(child.pid!);
   agent.destroy();
@@ -158,6 +183,7 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
         ? `  collector CPU (all threads, user + system): ${(((cpuAfter - cpuBefore) / acked) * 1e6).toFixed(1)} µs per span, ${((cpuAfter - cpuBefore) / elapsed).toFixed(2)} cores`
         : '  collector CPU: not available on this platform',
       peakRssMiB !== undefined ? `  collector peak RSS: ${peakRssMiB.toFixed(0)} MiB` : '  collector peak RSS: not available on this platform',
+      `  GET /healthz during the run: p50 ${percentile(healthMs, 50).toFixed(0)} ms, p99 ${percentile(healthMs, 99).toFixed(0)} ms, max ${Math.max(...healthMs).toFixed(0)} ms (${healthMs.length} asked)`,
       `  database file ${(bytes / 1024 / 1024).toFixed(1)} MiB → ${((bytes / Math.max(1, stored)) * 1e6 / 1024 / 1024).toFixed(0)} MiB per million events`,
       '',
     ].join('\n'),
