@@ -1,3 +1,4 @@
+import { LruMap } from 'toad-cache';
 import { isKnownField } from './event-view.js';
 import type { EventView, FilterSpec } from './rule-types.js';
 
@@ -36,7 +37,7 @@ function equalsTest(expected: unknown, where: string): Test {
   throw new Error(`${where}: ${JSON.stringify(expected)} is not a string, number, boolean or null`);
 }
 
-/** Answers of a string test kept, at most, for this many distinct values (then all are forgotten). */
+/** Answers of a string test kept, at most, for this many distinct values (least recently used go first). */
 const MEMO_ENTRIES = 4096;
 /** Longer values are tested every time rather than kept. */
 const MEMO_MAX_LENGTH = 256;
@@ -44,22 +45,27 @@ const MEMO_MAX_LENGTH = 256;
 const MEMO_MIN_PATTERNS = 4;
 
 /**
- * A pure test over many patterns that remembers its answers by value: user agents, paths and queries repeat, and
- * one lookup replaces a scan of every pattern. Bounded in entries and in the length of the values kept.
+ * A pure test over many patterns that remembers its answers by value (the LRU map the enrichment caches use): user
+ * agents, paths and queries repeat, and one lookup replaces a scan of every pattern. Bounded in entries and in the
+ * length of the values kept.
  */
 function remembered(patterns: number, test: (s: string) => boolean): (s: string) => boolean {
   if (patterns < MEMO_MIN_PATTERNS) return test;
-  const answers = new Map<string, boolean>();
+  const answers = new LruMap<boolean>(MEMO_ENTRIES);
   return (s) => {
     if (s.length > MEMO_MAX_LENGTH) return test(s);
     let answer = answers.get(s);
     if (answer === undefined) {
       answer = test(s);
-      if (answers.size >= MEMO_ENTRIES) answers.clear();
       answers.set(s, answer);
     }
     return answer;
   };
+}
+
+/** A (lower-cased) value that passes `hit` with any of the patterns. */
+function anyPattern(patterns: readonly string[], hit: (s: string, pattern: string) => boolean): Test {
+  return onLower(remembered(patterns.length, (s) => patterns.some((p) => hit(s, p))));
 }
 
 /** `in` / `not_in` over plain strings: one set lookup on the lower-cased value. */
@@ -127,17 +133,17 @@ function compileOp(op: string, arg: unknown, lists: PatternLists, where: string)
       const ts = values.map((a, i) => equalsTest(a, `${w}[${i}]`));
       return (v) => v !== null && !ts.some((t) => t(t.lowered ? String(v).toLowerCase() : v));
     }
-    case 'contains': { const ss = strings(arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.includes(x)))); }
-    case 'starts_with': { const ss = strings(arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.startsWith(x)))); }
-    case 'ends_with': { const ss = strings(arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.endsWith(x)))); }
+    case 'contains': return anyPattern(strings(arg, w), (s, x) => s.includes(x));
+    case 'starts_with': return anyPattern(strings(arg, w), (s, x) => s.startsWith(x));
+    case 'ends_with': return anyPattern(strings(arg, w), (s, x) => s.endsWith(x));
     case 'matches': {
       if (typeof arg !== 'string') throw new Error(`${w} must be a regular expression string`);
       const re = regex(arg, w);
       return (v) => v !== null && re.test(String(v));
     }
-    case 'contains_list': { const ss = list(lists, arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.includes(x)))); }
-    case 'starts_with_list': { const ss = list(lists, arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.startsWith(x)))); }
-    case 'ends_with_list': { const ss = list(lists, arg, w); return onLower(remembered(ss.length, (s) => ss.some((x) => s.endsWith(x)))); }
+    case 'contains_list': return anyPattern(list(lists, arg, w), (s, x) => s.includes(x));
+    case 'starts_with_list': return anyPattern(list(lists, arg, w), (s, x) => s.startsWith(x));
+    case 'ends_with_list': return anyPattern(list(lists, arg, w), (s, x) => s.endsWith(x));
     case 'in_list': { const set = new Set(list(lists, arg, w)); return onLower((s) => set.has(s)); }
     case 'matches_list': {
       const res = list(lists, arg, w).map((p, i) => regex(p, `${w} line ${i + 1}`));
