@@ -32,8 +32,9 @@ const SCAN_END_WAIT_MS = 200;
  *
  * Schema changes: with DuckDB background threads a write starts its statement on the event loop (see write). If the
  * catalog changed since the statement was prepared, DuckDB would bind it again right there, calling the bind
- * function back on the event loop that is waiting for it: a hang. So the schema is changed only before writers exist (migrations at start-up; the SQL
- * endpoint is read-only), and anything that changes it later must call `prepare()` on every writer before it writes.
+ * function back on the event loop that is waiting for it: a hang. So the schema is changed only before writers exist
+ * (migrations at start-up; the SQL endpoint is read-only), and anything that changes it later must call `prepare()`
+ * on every writer before it writes.
  */
 export class EventWriter {
   private batch: readonly SecurityEvent[] | null = null;
@@ -102,10 +103,10 @@ export class EventWriter {
    * its start: starting a statement waits for DuckDB's locks, and while another connection (the rule engine's
    * writes) committed or checkpointed, a start on the event loop froze it for up to 0.9 s.
    *
-   * With background threads the statement is started, not run: DuckDB's background threads run the scan and the insert, and only once the
-   * scan has handed over its last chunk does a libuv thread wait for the result (and commit). A thread that waits
-   * for a result busy-waits, and while the scan waited for the event loop that spinning took CPU away from the work
-   * (17–22 % of the CPU per row in raw writes). If the scan has not ended after SCAN_END_WAIT_MS (it failed, or the
+   * With background threads the statement is started, not run: DuckDB's background threads run the scan and the
+   * insert, and only once the scan has handed over its last chunk does a libuv thread wait for the result (and
+   * commit). A thread that waits for a result busy-waits, and while the scan waited for the event loop that spinning
+   * took CPU away from the work (17–22 % of the CPU per row in raw writes). If the scan has not ended after SCAN_END_WAIT_MS (it failed, or the
    * statement is queued behind other work), the write waits for the result anyway, as a plain run would.
    */
   async write(rows: readonly SecurityEvent[]): Promise<void> {
