@@ -5,7 +5,7 @@
  *   2. raw append: the same events written as data chunks (the collector's EventWriter, with the collector's default
  *      store settings) and committed, nothing decoded;
  *   3. end to end: a collector process, fed by concurrent OTLP/HTTP protobuf senders, counting only what is
- *      committed (read back from the file after a clean stop), with the collector's CPU per span, peak RSS and how
+ *      committed (read back from the file after a clean stop), with the collector's CPU per span, its busiest threads, peak RSS and how
  *      long it took to answer GET /healthz meanwhile.
  * The VM's speed drifts over minutes, so decode-only is measured again right before each end-to-end run, and each run
  * is compared with that figure. The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
@@ -14,7 +14,7 @@
  * and store.threads), --decode-thread true|false (the collector's receive.decodeThread).
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,37 @@ function processCpuSeconds(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds per thread of a process, keyed "name tid" (Linux /proc/<pid>/task); empty elsewhere. */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(`${tid === String(pid) ? 'event loop' : name} ${tid}`, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** The busiest threads over the run, as "name: cores" (threads under 0.02 cores are left out). */
+function busiestThreads(before: Map<string, number>, after: Map<string, number>, elapsed: number): string {
+  const busy = [...after]
+    .map(([key, cpu]) => [key.replace(/ \d+$/, ''), (cpu - (before.get(key) ?? 0)) / elapsed] as const)
+    .filter(([, cores]) => cores >= 0.02)
+    .sort((a, b) => b[1] - a[1]);
+  return busy.map(([name, cores]) => `${name} ${cores.toFixed(2)}`).join(', ');
 }
 
 function percentile(values: number[], p: number): number {
@@ -151,6 +182,7 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
     }
   })();
   const cpuBefore = processCpuSeconds(child.pid!);
+  const threadsBefore = threadCpuSeconds(child.pid!);
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   await Promise.all(
@@ -167,6 +199,7 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
   await polling;
   healthAgent.destroy();
   const cpuAfter = processCpuSeconds(child.pid!);
+  const threadsAfter = threadCpuSeconds(child.pid!);
   const peakRssMiB = processPeakRssMiB(child.pid!);
   agent.destroy();
   child.kill('SIGTERM');
@@ -182,6 +215,7 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
       cpuBefore !== undefined && cpuAfter !== undefined
         ? `  collector CPU (all threads, user + system): ${(((cpuAfter - cpuBefore) / acked) * 1e6).toFixed(1)} µs per span, ${((cpuAfter - cpuBefore) / elapsed).toFixed(2)} cores`
         : '  collector CPU: not available on this platform',
+      threadsAfter.size > 0 ? `  busiest collector threads (cores): ${busiestThreads(threadsBefore, threadsAfter, elapsed)}` : '  collector threads: not available on this platform',
       peakRssMiB !== undefined ? `  collector peak RSS: ${peakRssMiB.toFixed(0)} MiB` : '  collector peak RSS: not available on this platform',
       `  GET /healthz during the run: p50 ${percentile(healthMs, 50).toFixed(0)} ms, p99 ${percentile(healthMs, 99).toFixed(0)} ms, max ${Math.max(...healthMs).toFixed(0)} ms (${healthMs.length} asked)`,
       `  database file ${(bytes / 1024 / 1024).toFixed(1)} MiB → ${((bytes / Math.max(1, stored)) * 1e6 / 1024 / 1024).toFixed(0)} MiB per million events`,
