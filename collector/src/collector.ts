@@ -96,7 +96,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
         // Degraded: requests are answered 503 (nothing lost, senders retry) until a commit succeeds again.
         return reply.code(503).send({ status: 'degraded', reason: `events cannot be committed: ${failure.message}`, since: failure.at });
       }
-      return { status: 'ok', queuedEvents: pipeline?.queue.queuedEvents ?? 0 };
+      return { status: 'ok', queuedEvents: pipeline?.queue.queuedEvents ?? 0, unconsumedEvents: pipeline?.queue.unconsumedEvents ?? 0 };
     });
 
     for (let i = 1; i < cfg.store.writers; i++) extraWriteConns.push(await instance.connect());

@@ -21,7 +21,10 @@ export interface EventProcessor {
   process(batch: EventBatch): void;
 }
 
-/** A stage after commit (the rule engine). Gets batches that are already durable; must not throw. */
+/**
+ * A stage after commit (the rule engine). Gets batches that are already durable; must not throw. A returned promise
+ * tells when it is done with the batch: while stages are behind by more than store.maxBatchEvents, commits wait.
+ */
 export interface EventConsumer {
   name: string;
   consume(batch: EventBatch): Promise<void> | void;
@@ -85,13 +88,16 @@ export async function createPipeline(deps: {
   if (reloaded) logger.debug({ spans: reloaded }, 'recent span ids reloaded for duplicate detection');
 
   const writers = await Promise.all(deps.writeConnections.map((c) => EventWriter.create(c)));
-  const queue = new IngestQueue(writers, config.store, logger, (batch) => {
-    for (const c of consumers) {
-      Promise.resolve()
-        .then(() => c.consume(batch))
-        .catch((err) => logger.error({ err, consumer: c.name }, 'event consumer failed'));
-    }
-  });
+  const consumeAll = async (batch: EventBatch): Promise<void> => {
+    await Promise.all(
+      consumers.map((c) =>
+        Promise.resolve()
+          .then(() => c.consume(batch))
+          .catch((err) => logger.error({ err, consumer: c.name }, 'event consumer failed')),
+      ),
+    );
+  };
+  const queue = new IngestQueue(writers, config.store, logger, consumers.length > 0 ? consumeAll : () => undefined);
 
   const exportFn: ExportFn = async (body, encoding, contentEncoding): Promise<ExportResult> => {
     stats.requests++;

@@ -42,7 +42,10 @@ export interface RuleEngineStats {
 }
 
 export interface RuleEngine {
-  /** Called after the batch is committed to `events`. Cheap, synchronous work; never throws for bad data. */
+  /**
+   * Called after the batch is committed to `events`. Evaluated after the batches consumed before it, a slice of
+   * events per turn of the event loop; resolves once all of it is evaluated. Never rejects, whatever the data.
+   */
   consume(batch: EventBatch): Promise<void>;
   /** Re-reads rule files, presets and the state file; keeps window state of unchanged rules. */
   reload(): Promise<void>;
@@ -72,6 +75,12 @@ const EVICT_EVERY_FLUSHES = 10;
 const COUNTERS_EVERY = 2;
 /** At most this many identities' counters per timer flush; the rest wait for the next one. */
 const MAX_COUNTER_ROWS = 5000;
+/**
+ * Events evaluated per turn of the event loop. One commit can hand over up to store.maxBatchEvents events (50,000 by
+ * default, about a second of rule work on one core); evaluated in one go, they would hold up HTTP, the writer's
+ * callbacks and the SQL endpoint for that long.
+ */
+const EVENTS_PER_TURN = 256;
 /** Window keys kept over all streaming rules together; each rule gets its share (at least 10k). */
 const MAX_WINDOW_KEYS_TOTAL = 1_000_000;
 
@@ -284,21 +293,38 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   };
   if (stateFile && deps.timers !== false) watchFile(stateFile, { interval: 500 }, onStateChange);
 
-  const engine: RuleEngine = {
-    async consume(batch) {
-      if (closed || !Array.isArray(batch)) return;
-      for (const e of batch) {
-        try {
-          if (!e || typeof e.identity !== 'string' || typeof e.timeUs !== 'number') continue;
-          tracker.observe(e);
-          if (streaming.length === 0) continue;
-          const view = new SecurityEventView(e, ctx);
-          for (const rule of streaming) rule.observe(view, emit);
-        } catch (err) {
-          stats.errors++;
-          if (stats.errors <= 10) log.warn({ err }, 'rule evaluation failed for one event; skipped');
-        }
+  function evaluateSlice(batch: EventBatch, from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      const e = batch[i];
+      try {
+        if (!e || typeof e.identity !== 'string' || typeof e.timeUs !== 'number') continue;
+        tracker.observe(e);
+        if (streaming.length === 0) continue;
+        const view = new SecurityEventView(e, ctx);
+        for (const rule of streaming) rule.observe(view, emit);
+      } catch (err) {
+        stats.errors++;
+        if (stats.errors <= 10) log.warn({ err }, 'rule evaluation failed for one event; skipped');
       }
+    }
+  }
+
+  async function evaluate(batch: EventBatch): Promise<void> {
+    for (let from = 0; from < batch.length; from += EVENTS_PER_TURN) {
+      if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+      evaluateSlice(batch, from, Math.min(batch.length, from + EVENTS_PER_TURN));
+    }
+  }
+
+  /** Batches are evaluated one after another, in the order they were committed. */
+  let evaluating: Promise<void> = Promise.resolve();
+
+  const engine: RuleEngine = {
+    consume(batch) {
+      if (closed || !Array.isArray(batch)) return Promise.resolve();
+      const done = evaluating.then(() => evaluate(batch));
+      evaluating = done;
+      return done;
     },
     reload,
     api: null as unknown as FastifyPluginAsync,
@@ -318,6 +344,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
       closed = true;
       for (const t of timers) clearInterval(t);
       if (stateFile) unwatchFile(stateFile, onStateChange);
+      await evaluating; // batches consumed before close are scored and written
       await flush();
       conn.closeSync();
       sqlConn.closeSync();

@@ -6,7 +6,10 @@ import type { EventWriter } from './event-writer.js';
 export interface IngestQueueConfig {
   /** Events waiting for commit at most; beyond that, senders are told to retry (backpressure). */
   maxQueuedEvents: number;
-  /** Upper bound on events committed in one transaction. */
+  /**
+   * Upper bound on events committed in one transaction; also how far the after-commit stages may fall behind: while
+   * more committed events than this wait for them, no new commit starts.
+   */
   maxBatchEvents: number;
 }
 
@@ -25,6 +28,7 @@ interface Pending {
 export class IngestQueue {
   private pending: Pending[] = [];
   private queued = 0;
+  private unconsumed = 0;
   private readonly idleWriters: EventWriter[];
   private busy = 0;
   private scheduled = false;
@@ -38,7 +42,8 @@ export class IngestQueue {
     writers: EventWriter[],
     private readonly config: IngestQueueConfig,
     private readonly logger: Logger,
-    private readonly onCommitted: (batch: EventBatch) => void,
+    /** The after-commit stages; a returned promise settles once they are done with the batch. */
+    private readonly onCommitted: (batch: EventBatch) => Promise<void> | void,
   ) {
     if (writers.length === 0) throw new Error('IngestQueue needs at least one writer');
     this.idleWriters = [...writers];
@@ -46,6 +51,11 @@ export class IngestQueue {
 
   get queuedEvents(): number {
     return this.queued;
+  }
+
+  /** Committed events the after-commit stages have not finished with. */
+  get unconsumedEvents(): number {
+    return this.unconsumed;
   }
 
   submit(events: SecurityEvent[]): Promise<void> {
@@ -62,9 +72,15 @@ export class IngestQueue {
     });
   }
 
-  /** Starts batches on idle writers on the next turn, so requests arriving in this turn join the batch. */
+  /**
+   * Starts batches on idle writers on the next turn, so requests arriving in this turn join the batch. Waits while
+   * the after-commit stages are behind by more than a batch: they evaluate on the event loop, and without this bound a
+   * rule engine slower than ingest would queue up committed events without limit. Requests then wait here, and past
+   * maxQueuedEvents senders are told to retry.
+   */
   private schedule(): void {
     if (this.scheduled || this.idleWriters.length === 0 || this.pending.length === 0) return;
+    if (this.unconsumed > this.config.maxBatchEvents) return; // called again when they catch up
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -112,11 +128,25 @@ export class IngestQueue {
     this.stats.commits++;
     this.stats.committedEvents += events.length;
     for (const p of batch) p.resolve();
+    this.handOver(events);
+  }
+
+  private handOver(events: EventBatch): void {
+    let consumed: Promise<void> | void;
     try {
-      this.onCommitted(events);
+      consumed = this.onCommitted(events);
     } catch (err) {
       this.logger.error({ err }, 'a committed-events consumer failed');
+      return;
     }
+    if (!consumed) return;
+    this.unconsumed += events.length;
+    consumed
+      .catch((err: unknown) => this.logger.error({ err }, 'a committed-events consumer failed'))
+      .finally(() => {
+        this.unconsumed -= events.length;
+        this.schedule();
+      });
   }
 
   private notifyIdle(): void {

@@ -126,6 +126,36 @@ describe('engine.ts createRuleEngine()', () => {
     await engine.flush();
   });
 
+  it('scores a large batch a slice per turn of the event loop, batches in the order consumed, and close() waits for them', async () => {
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    const big = buildCaseEvents([{ user_id: 'carol', path: '/products', repeat: 6000 }], 'big', nowUs());
+    const small = buildCaseEvents([{ user_id: 'carol', path: '/products', repeat: 5 }], 'small', nowUs() + 10e6);
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const order: string[] = [];
+    const first = engine.consume(big).then(() => order.push('big'));
+    const second = engine.consume(small).then(() => order.push('small'));
+    await Promise.all([first, second]);
+    ticking = false;
+    // 6,000 events in one call used to run in one go (no turn at all in between).
+    expect(turns).toBeGreaterThanOrEqual(10);
+    expect(order).toEqual(['big', 'small']);
+    // Consumed and not awaited: close() scores and writes them before it returns.
+    void engine.consume(buildCaseEvents([{ user_id: 'dave', path: '/products', repeat: 3000 }], 'late', nowUs() + 20e6));
+    await engine.close();
+    engine = undefined;
+    const rows = await db.rows(`SELECT identity, events FROM identities WHERE identity IN ('carol', 'dave') ORDER BY identity`);
+    expect(rows).toEqual([
+      { identity: 'carol', events: '6005' },
+      { identity: 'dave', events: '3000' },
+    ]);
+  });
+
   it('rejects an unknown preset or rule id in the config at start-up', async () => {
     await expect(createRuleEngine({ ...DEFAULT_RULES_CONFIG, preset: 'nope' }, { instance: db.instance, logger: silent, stateFile: null })).rejects.toThrow(/unknown rules preset/);
     await expect(createRuleEngine({ ...DEFAULT_RULES_CONFIG, enable: ['x-1'] }, { instance: db.instance, logger: silent, stateFile: null })).rejects.toThrow(/unknown rule id "x-1"/);
