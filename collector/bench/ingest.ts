@@ -7,8 +7,8 @@
  *   3. end to end: a collector process, fed by concurrent OTLP/HTTP protobuf senders, counting only what is
  *      committed (read back from the file after a clean stop), with the collector's CPU per span, its busiest threads, peak RSS and how
  *      long it took to answer GET /healthz meanwhile.
- * The VM's speed drifts over minutes, so decode-only is measured again right before each end-to-end run, and each run
- * is compared with that figure. The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
+ * The VM's speed drifts over minutes, so decode-only is measured again right before and right after each end-to-end
+ * run, and each run is compared with both figures. The end-to-end run is repeated per stage set: `spine` (decode, map, store), `enrich` (+ enrichment), `all`
  * (+ the rule engine with the default preset). Options: --seconds N (per run, default 20), --senders N (default 8),
  * --stages spine,enrich,all (which runs, default all three), --writers N and --threads N (the collector's store.writers
  * and store.threads), --decode-thread true|false (the collector's receive.decodeThread).
@@ -204,14 +204,15 @@ async function endToEnd(dir: string, stage: string, templates: BodyTemplate[], d
   agent.destroy();
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
+  const decodeAfter = decodeRate(); // the VM's speed drifts: the run is compared with both
   const { rows } = await runSqlOnFile(db, 'SELECT count(*) AS n FROM events');
   const stored = rows[0].n as number;
   const bytes = statSync(db).size;
   process.stdout.write(
     [
-      `end to end, stages: ${stage} (${SENDERS} concurrent OTLP/HTTP protobuf senders, ${SECONDS} s); decode-only just before: ${fmt(decodeBefore)} spans/s`,
+      `end to end, stages: ${stage} (${SENDERS} concurrent OTLP/HTTP protobuf senders, ${SECONDS} s); decode-only just before / after: ${fmt(decodeBefore)} / ${fmt(decodeAfter)} spans/s`,
       `  acknowledged ${fmt(acked)} spans, stored ${fmt(stored)} events, ${refused} requests refused (backpressure)`,
-      `  ${fmt(stored / elapsed)} spans/s stored and committed  (${((stored / elapsed / decodeBefore) * 100).toFixed(0)}% of decode-only)`,
+      `  ${fmt(stored / elapsed)} spans/s stored and committed  (${((stored / elapsed / decodeBefore) * 100).toFixed(0)}% / ${((stored / elapsed / decodeAfter) * 100).toFixed(0)}% of decode-only before / after)`,
       cpuBefore !== undefined && cpuAfter !== undefined
         ? `  collector CPU (all threads, user + system): ${(((cpuAfter - cpuBefore) / acked) * 1e6).toFixed(1)} µs per span, ${((cpuAfter - cpuBefore) / elapsed).toFixed(2)} cores`
         : '  collector CPU: not available on this platform',
