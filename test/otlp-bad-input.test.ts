@@ -156,6 +156,7 @@ describe('OTLP/HTTP rejects bad input with the right status and keeps serving', 
     expect(paths.map((r) => r.url_path)).toEqual(['/gzipped', '/partial', '/seed']);
     const health = await fetch(`${collector.addresses.http}/healthz`);
     expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', queuedEvents: 0, unconsumedEvents: 0 });
   });
 });
 
