@@ -19,6 +19,7 @@ import { TurnQueue } from './receive/turns.js';
 import { pipelineSafeClientErrors } from './receive/client-errors.js';
 import { openDatabase } from './store/database.js';
 import { queryRows } from './store/query.js';
+import { registerMetricsRoute } from './serve/metrics.js';
 
 export interface CollectorSettings {
   logger?: Logger;
@@ -98,6 +99,10 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       }
       return { status: 'ok', queuedEvents: pipeline?.queue.queuedEvents ?? 0, unconsumedEvents: pipeline?.queue.unconsumedEvents ?? 0 };
     });
+    registerMetricsRoute(http, {
+      token: cfg.receive.token,
+      collect: () => [...(pipeline?.metrics() ?? []), ...handles.flatMap((h) => h.metrics?.() ?? [])],
+    });
 
     for (let i = 1; i < cfg.store.writers; i++) extraWriteConns.push(await instance.connect());
     for (const ext of extensions) handles.push(await ext.start({ config: cfg, instance, logger, http }));
@@ -120,7 +125,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       const bound = http.server.address();
       const boundPort = typeof bound === 'object' && bound ? bound.port : port;
       addresses.http = `${tls ? 'https' : 'http'}://${formatHostPort(host, boundPort)}`;
-      logger.info({ address: addresses.http }, 'OTLP/HTTP listening (POST /v1/traces, GET /healthz)');
+      logger.info({ address: addresses.http }, 'OTLP/HTTP listening (POST /v1/traces, GET /healthz, GET /metrics)');
     }
     if (cfg.receive.grpc !== 'off') {
       grpc = new OtlpGrpcServer({ ...otlp, idleSeconds: cfg.receive.grpcIdleSeconds, keepaliveSeconds: cfg.receive.grpcKeepaliveSeconds });

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { CollectorConfig } from './config/types.js';
 import type { SectionValidator } from './config/validate.js';
 import type { EventConsumer, EventProcessor } from './pipeline.js';
+import type { StageMetric } from './serve/metrics.js';
 import type { Migration } from './store/migrate.js';
 
 /**
@@ -27,6 +28,8 @@ export interface ExtensionContext {
 export interface ExtensionHandle {
   processor?: EventProcessor;
   consumer?: EventConsumer;
+  /** The stage's counters and levels, read at each scrape of GET /metrics. */
+  metrics?(): StageMetric[];
   /** Called after the OTLP listeners are up (e.g. to open another listener). */
   afterListen?(): Promise<void>;
   close?(): Promise<void>;

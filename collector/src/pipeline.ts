@@ -14,6 +14,7 @@ import type { Migration } from './store/migrate.js';
 import { migrate } from './store/migrate.js';
 import { RecentSpans, spanKey } from './store/recent-spans.js';
 import { MIGRATIONS as STORE_MIGRATIONS } from './store/migrations.js';
+import type { StageMetric } from './serve/metrics.js';
 
 /** A stage between mapping and storage that fills fields in place (enrichment). Synchronous and cheap. */
 export interface EventProcessor {
@@ -43,6 +44,8 @@ export interface Pipeline {
   export: ExportFn;
   queue: IngestQueue;
   stats: PipelineStats;
+  /** The spine's counters and queue levels, for GET /metrics. */
+  metrics(): StageMetric[];
   close(): Promise<void>;
 }
 
@@ -126,10 +129,25 @@ export async function createPipeline(deps: {
     return result;
   };
 
+  const metrics = (): StageMetric[] => [
+    { name: 'spyglass_otlp_requests_total', type: 'counter', help: 'OTLP export requests decoded (HTTP and gRPC)', value: stats.requests },
+    { name: 'spyglass_spans_received_total', type: 'counter', help: 'Spans in decoded export requests', value: stats.spansReceived },
+    { name: 'spyglass_spans_ignored_total', type: 'counter', help: 'Spans that are not HTTP server spans: counted, not stored', value: stats.spansIgnored },
+    { name: 'spyglass_spans_rejected_total', type: 'counter', help: 'Spans refused with partial_success (unusable fields)', value: stats.spansRejected },
+    { name: 'spyglass_spans_duplicate_total', type: 'counter', help: 'Re-sent spans already stored: acknowledged, not stored again', value: stats.spansDuplicate },
+    { name: 'spyglass_events_committed_total', type: 'counter', help: 'Events committed to the events table', value: queue.stats.committedEvents },
+    { name: 'spyglass_commits_total', type: 'counter', help: 'Transactions that committed events', value: queue.stats.commits },
+    { name: 'spyglass_commit_failures_total', type: 'counter', help: 'Commits that failed (their requests were told to retry)', value: queue.stats.failedCommits },
+    { name: 'spyglass_queue_refused_requests_total', type: 'counter', help: 'Requests refused because store.maxQueuedEvents events already waited for commit', value: queue.stats.rejectedOverload },
+    { name: 'spyglass_queued_events', type: 'gauge', help: 'Events waiting for commit', value: queue.queuedEvents },
+    { name: 'spyglass_unconsumed_events', type: 'gauge', help: 'Committed events the rule engine has not scored yet', value: queue.unconsumedEvents },
+  ];
+
   return {
     export: exportFn,
     queue,
     stats,
+    metrics,
     async close() {
       await mapper.close();
       await queue.close();

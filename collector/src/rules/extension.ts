@@ -43,8 +43,18 @@ export function rulesExtension(): CollectorExtension {
         },
         { prefix: RULES_API_PREFIX },
       );
+      const { stats } = engine;
       return {
         consumer: { name: 'rules', consume: (batch) => engine.consume(batch) },
+        metrics: () => [
+          { name: 'spyglass_rules_active', type: 'gauge', help: 'Rules enabled (streaming and SQL)', value: stats.rules },
+          { name: 'spyglass_rule_identities', type: 'gauge', help: 'Identities the rule engine holds in memory', value: stats.identities },
+          { name: 'spyglass_rule_window_keys', type: 'gauge', help: 'Keys held by window rules over all of them', value: stats.windowKeys },
+          { name: 'spyglass_rule_hits_written_total', type: 'counter', help: 'Rule hits written to rule_hits', value: stats.hitsWritten },
+          { name: 'spyglass_rule_flushes_total', type: 'counter', help: 'Writes of hits, scores and identity counters', value: stats.flushes },
+          { name: 'spyglass_rule_errors_total', type: 'counter', help: 'Events or writes the rule engine failed on (logged)', value: stats.errors },
+          { name: 'spyglass_rule_flush_max_seconds', type: 'gauge', help: 'Longest write of rule results since start', value: stats.flushMsMax / 1000 },
+        ],
         close: () => engine.close(),
       };
     },
