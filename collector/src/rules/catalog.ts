@@ -73,6 +73,30 @@ export function findRuleFiles(path: string): string[] {
     .filter((f) => existsSync(f));
 }
 
+/**
+ * What the user's rule paths hold now: every rule file and list file with its size and modification time, so a poll
+ * can tell that something was edited, added or removed. A path that cannot be read yields its error instead.
+ */
+export function userRulesFingerprint(userPaths: readonly string[]): string {
+  const parts: string[] = [];
+  for (const path of userPaths) {
+    try {
+      const files = [...findRuleFiles(path)];
+      const listDir = join(resolve(path), 'lists');
+      if (existsSync(listDir) && statSync(listDir).isDirectory()) {
+        files.push(...readdirSync(listDir).filter((n) => n.endsWith('.txt')).sort().map((n) => join(listDir, n)));
+      }
+      for (const f of files) {
+        const st = statSync(f);
+        parts.push(`${f}:${st.size}:${st.mtimeMs}`);
+      }
+    } catch (err) {
+      parts.push(`${path}:error:${(err as Error).message}`);
+    }
+  }
+  return parts.join('\n');
+}
+
 function parsePreset(raw: unknown, file: string, rules: ReadonlyMap<string, RuleDefinition>): Preset {
   if (!raw || typeof raw !== 'object') throw new Error(`${file}: a preset must be a mapping`);
   const r = raw as Record<string, unknown>;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { EventBatch } from '../events/security-event.js';
 import { createRulesApi } from './api.js';
 import type { Catalog } from './catalog.js';
-import { builtinRulesDir, loadCatalog } from './catalog.js';
+import { builtinRulesDir, loadCatalog, userRulesFingerprint } from './catalog.js';
 import { writeCatalogTables } from './catalog-table.js';
 import { compileStreamingRule } from './compile.js';
 import type { RulesConfig } from './config.js';
@@ -81,6 +81,8 @@ const MAX_COUNTER_ROWS = 5000;
  * callbacks and the SQL endpoint for that long.
  */
 const EVENTS_PER_TURN = 256;
+/** How often the user's rule files (rules.files) are checked for changes. */
+const RULE_FILES_POLL_MS = 1000;
 /** Window keys kept over all streaming rules together; each rule gets its share (at least 10k). */
 const MAX_WINDOW_KEYS_TOTAL = 1_000_000;
 
@@ -292,6 +294,23 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
     });
   };
   if (stateFile && deps.timers !== false) watchFile(stateFile, { interval: 500 }, onStateChange);
+
+  // Edited, added or removed user rule files apply without a restart; a file that does not load keeps the rules
+  // running as they were, with the error logged once per change.
+  let userRules = userRulesFingerprint(config.files);
+  if (config.files.length > 0 && deps.timers !== false) {
+    const poll = setInterval(() => {
+      const now = userRulesFingerprint(config.files);
+      if (now === userRules) return;
+      userRules = now;
+      reload().catch((err: unknown) => {
+        stats.errors++;
+        log.error({ err: { message: (err as Error).message } }, 'edited rule files could not be loaded; keeping the previous rules');
+      });
+    }, RULE_FILES_POLL_MS);
+    poll.unref();
+    timers.push(poll);
+  }
 
   function evaluateSlice(batch: EventBatch, from: number, to: number): void {
     for (let i = from; i < to; i++) {

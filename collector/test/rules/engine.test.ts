@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCaseEvents } from '../../src/rules/cases/case-events.js';
 import { appendEvents } from '../../src/rules/cases/append-events.js';
@@ -103,6 +104,35 @@ describe('engine.ts createRuleEngine()', () => {
     await engine.consume(attack(nowUs()));
     await engine.flush();
     expect(await db.rows(`SELECT * FROM rule_hits WHERE rule_id = 'b06-vulnerable-url'`)).toEqual([]);
+  });
+
+  it('applies edited, broken and fixed user rule files without a restart, keeping the last good rules meanwhile', async () => {
+    const dir = join(db.dir, 'my-rules');
+    const ruleFile = join(dir, 'x01-admin-path', 'rule.yaml');
+    mkdirSync(dirname(ruleFile), { recursive: true });
+    const rule = (version: string, path: string) =>
+      `id: x01-admin-path\nname: Admin path\ndescription: ${version}\nsource: a test\nweight: high\nkind: event\nfilter: {url_path: ${path}}\n`;
+    writeFileSync(ruleFile, rule('v1', '/admin'));
+    engine = await createRuleEngine({ ...DEFAULT_RULES_CONFIG, files: [dir], enable: ['x01-admin-path'] }, { instance: db.instance, logger: silent, stateFile: null });
+    const e = engine;
+    const hitsFor = async (identity: string) => db.rows(`SELECT rule_id FROM rule_hits WHERE identity = '${identity}' AND rule_id = 'x01-admin-path'`);
+
+    writeFileSync(ruleFile, rule('v2', '/root'));
+    await waitFor(async () => e.catalog.rules.get('x01-admin-path')?.description === 'v2', 5000, 'the edited rule');
+    await e.consume(buildCaseEvents([{ ip: '198.51.100.4', path: '/root' }], 'edited', nowUs()));
+    await e.flush();
+    expect(await hitsFor('198.51.100.*')).toHaveLength(1);
+
+    const errors = e.stats.errors;
+    writeFileSync(ruleFile, rule('v3', '/root').replace('kind: event', 'kind: nonsense'));
+    await waitFor(async () => e.stats.errors > errors, 5000, 'the broken file to be noticed');
+    expect(e.catalog.rules.get('x01-admin-path')?.description).toBe('v2');
+    await e.consume(buildCaseEvents([{ ip: '203.0.113.5', path: '/root' }], 'broken', nowUs() + 1e6));
+    await e.flush();
+    expect(await hitsFor('203.0.113.*')).toHaveLength(1); // still evaluated with the last good definition
+
+    writeFileSync(ruleFile, rule('v4', '/root'));
+    await waitFor(async () => e.catalog.rules.get('x01-admin-path')?.description === 'v4', 5000, 'the fixed rule');
   });
 
   it('switches preset and thresholds live through updateState', async () => {
