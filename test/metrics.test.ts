@@ -86,6 +86,7 @@ describe('GET /metrics', () => {
     expect(after.get('spyglass_events_committed_total')).toBe(2);
     expect(after.get('spyglass_commits_total')).toBe(1);
     expect(after.get('spyglass_commit_failures_total')).toBe(0);
+    expect(after.get('spyglass_commit_seconds_total')).toBeGreaterThan(0);
     expect(after.get('spyglass_queued_events')).toBe(0);
     const [stored] = await collector.query('SELECT count(*) AS n FROM events');
     expect(Number(stored.n)).toBe(after.get('spyglass_events_committed_total'));
@@ -93,6 +94,7 @@ describe('GET /metrics', () => {
     // The rule engine's stage reports its own metrics through the same route.
     expect(after.get('spyglass_rules_active')).toBeGreaterThan(10);
     expect(after.has('spyglass_rule_hits_written_total')).toBe(true);
+    expect(after.get('spyglass_rule_evaluation_seconds_total')).toBeGreaterThan(0);
     // And the Node process's, from prom-client's default metrics.
     expect(after.get('process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(after.has('nodejs_eventloop_lag_seconds')).toBe(true);

@@ -137,6 +137,7 @@ export async function createPipeline(deps: {
     { name: 'spyglass_spans_duplicate_total', type: 'counter', help: 'Re-sent spans already stored: acknowledged, not stored again', value: stats.spansDuplicate },
     { name: 'spyglass_events_committed_total', type: 'counter', help: 'Events committed to the events table', value: queue.stats.committedEvents },
     { name: 'spyglass_commits_total', type: 'counter', help: 'Transactions that committed events', value: queue.stats.commits },
+    { name: 'spyglass_commit_seconds_total', type: 'counter', help: 'Wall time of successful commits, summed (per commit: divide by spyglass_commits_total)', value: queue.stats.commitSeconds },
     { name: 'spyglass_commit_failures_total', type: 'counter', help: 'Commits that failed (their requests were told to retry)', value: queue.stats.failedCommits },
     { name: 'spyglass_queue_refused_requests_total', type: 'counter', help: 'Requests refused because store.maxQueuedEvents events already waited for commit', value: queue.stats.rejectedOverload },
     { name: 'spyglass_queued_events', type: 'gauge', help: 'Events waiting for commit', value: queue.queuedEvents },

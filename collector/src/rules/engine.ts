@@ -39,6 +39,8 @@ export interface RuleEngineStats {
   errors: number;
   /** Longest flush (ms) since start. */
   flushMsMax: number;
+  /** Time spent scoring events on the event loop (seconds, summed). */
+  evaluationSeconds: number;
 }
 
 export interface RuleEngine {
@@ -101,7 +103,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   let streaming: StreamingRule[] = [];
   let sqlRules: RuleDefinition[] = [];
   const sqlLastRunMs = new Map<string, number>();
-  const stats: RuleEngineStats = { rules: 0, identities: 0, windowKeys: 0, flushes: 0, hitsWritten: 0, errors: 0, flushMsMax: 0 };
+  const stats: RuleEngineStats = { rules: 0, identities: 0, windowKeys: 0, flushes: 0, hitsWritten: 0, errors: 0, flushMsMax: 0, evaluationSeconds: 0 };
 
   const scoring = (): ScoringRules => ({
     weightOf: (id) => effective.active.get(id)?.weight,
@@ -313,6 +315,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   }
 
   function evaluateSlice(batch: EventBatch, from: number, to: number): void {
+    const started = performance.now();
     for (let i = from; i < to; i++) {
       const e = batch[i];
       try {
@@ -326,6 +329,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
         if (stats.errors <= 10) log.warn({ err }, 'rule evaluation failed for one event; skipped');
       }
     }
+    stats.evaluationSeconds += (performance.now() - started) / 1000;
   }
 
   async function evaluate(batch: EventBatch): Promise<void> {
