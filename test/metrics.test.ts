@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector } from '../collector/src/index.js';
+import { builtinExtensions } from '../collector/src/extensions.js';
+import { sqlEndpointExtension } from '../collector/src/serve/pg/index.js';
 import type { Collector } from '../collector/src/index.js';
 import { tempDir } from './helpers/temp.js';
 
 const tmp = tempDir();
 const TOKEN = 'metrics-token-5678';
 let collector: Collector;
+let sqlAddress: Promise<{ host: string; port: number }>;
 
 /** OTLP/JSON with one span per kind given (2 = SERVER, 3 = CLIENT), each with an HTTP method. */
 function request(kinds: number[]) {
@@ -51,12 +55,17 @@ async function scrape(): Promise<Map<string, number>> {
 }
 
 beforeAll(async () => {
-  collector = await createCollector({
-    db: join(tmp.dir, 'metrics.duckdb'),
-    receive: { http: '127.0.0.1:0', grpc: 'off', token: TOKEN },
-    sql: { listen: 'off' },
-    log: { level: 'silent' },
-  });
+  let listening!: (a: { host: string; port: number }) => void;
+  sqlAddress = new Promise((resolve) => (listening = resolve));
+  collector = await createCollector(
+    {
+      db: join(tmp.dir, 'metrics.duckdb'),
+      receive: { http: '127.0.0.1:0', grpc: 'off', token: TOKEN },
+      sql: { listen: '127.0.0.1:0', user: 'grafana', password: 'metrics-sql-password' },
+      log: { level: 'silent' },
+    },
+    { extensions: [...builtinExtensions().filter((e) => e.section !== 'sql'), sqlEndpointExtension({ onListening: (a) => listening(a) })] },
+  );
 });
 
 afterAll(async () => {
@@ -98,5 +107,25 @@ describe('GET /metrics', () => {
     // And the Node process's, from prom-client's default metrics.
     expect(after.get('process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(after.has('nodejs_eventloop_lag_seconds')).toBe(true);
+
+    // The same stage metrics as rows, for SQL clients: in process and over the PostgreSQL wire, as Grafana asks.
+    const rows = await collector.query(`SELECT name, type, value FROM spyglass_metrics() WHERE name LIKE 'spyglass_spans_%' ORDER BY name`);
+    expect(rows).toEqual([
+      { name: 'spyglass_spans_duplicate_total', type: 'counter', value: 2 },
+      { name: 'spyglass_spans_ignored_total', type: 'counter', value: 2 },
+      { name: 'spyglass_spans_received_total', type: 'counter', value: 6 },
+      { name: 'spyglass_spans_rejected_total', type: 'counter', value: 0 },
+    ]);
+    const { host, port } = await sqlAddress;
+    const client = new pg.Client({ host, port, user: 'grafana', password: 'metrics-sql-password', database: 'spyglass' });
+    await client.connect();
+    try {
+      const res = await client.query(`SELECT value FROM spyglass_metrics() WHERE name = 'spyglass_events_committed_total'`);
+      expect(res.rows).toEqual([{ value: 2 }]);
+      const all = await client.query('SELECT count(*)::INTEGER AS n FROM spyglass_metrics()');
+      expect(all.rows[0].n).toBe([...after.keys()].filter((k) => k.startsWith('spyglass_')).length);
+    } finally {
+      await client.end();
+    }
   });
 });

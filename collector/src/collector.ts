@@ -19,7 +19,7 @@ import { TurnQueue } from './receive/turns.js';
 import { pipelineSafeClientErrors } from './receive/client-errors.js';
 import { openDatabase } from './store/database.js';
 import { queryRows } from './store/query.js';
-import { registerMetricsRoute } from './serve/metrics.js';
+import { registerMetricsRoute, registerMetricsTableFunction } from './serve/metrics.js';
 
 export interface CollectorSettings {
   logger?: Logger;
@@ -79,6 +79,8 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
     readConn = await instance.connect();
     const applied = await prepareDatabase(writeConn, extensions.flatMap((e) => e.migrations ?? []));
     if (applied.length) logger.info({ migrations: applied }, 'database schema updated');
+    const stageMetrics = () => [...(pipeline?.metrics() ?? []), ...handles.flatMap((h) => h.metrics?.() ?? [])];
+    registerMetricsTableFunction(writeConn, stageMetrics); // a catalog change: before the writers prepare
 
     const tls = cfg.receive.tls;
     const clientErrors = pipelineSafeClientErrors();
@@ -99,10 +101,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       }
       return { status: 'ok', queuedEvents: pipeline?.queue.queuedEvents ?? 0, unconsumedEvents: pipeline?.queue.unconsumedEvents ?? 0 };
     });
-    registerMetricsRoute(http, {
-      token: cfg.receive.token,
-      collect: () => [...(pipeline?.metrics() ?? []), ...handles.flatMap((h) => h.metrics?.() ?? [])],
-    });
+    registerMetricsRoute(http, { token: cfg.receive.token, collect: stageMetrics });
 
     for (let i = 1; i < cfg.store.writers; i++) extraWriteConns.push(await instance.connect());
     for (const ext of extensions) handles.push(await ext.start({ config: cfg, instance, logger, http }));

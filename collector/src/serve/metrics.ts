@@ -1,3 +1,5 @@
+import { DOUBLE, DuckDBTableFunction, VARCHAR } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createBearerCheck } from '../receive/auth.js';
@@ -50,4 +52,39 @@ export function registerMetricsRoute(app: FastifyInstance, options: MetricsRoute
     const text = formatStageMetrics(options.collect()) + (await registry.metrics());
     return reply.type(registry.contentType).send(text);
   });
+}
+
+/** Name of the SQL table function with the same stage metrics: `SELECT * FROM spyglass_metrics()`. */
+export const METRICS_TABLE_FUNCTION = 'spyglass_metrics';
+
+/**
+ * Registers `spyglass_metrics()` (name, type, value, help): the stage metrics of GET /metrics as rows, so SQL clients
+ * (Grafana, psql) see them too. Function names are per database, and registering one changes the catalog: call this
+ * before any event writer prepares its statement (see EventWriter).
+ */
+export function registerMetricsTableFunction(conn: DuckDBConnection, collect: () => StageMetric[]): void {
+  conn.registerTableFunction(
+    DuckDBTableFunction.create({
+      name: METRICS_TABLE_FUNCTION,
+      bindFunction: (info) => {
+        info.addResultColumn('name', VARCHAR);
+        info.addResultColumn('type', VARCHAR);
+        info.addResultColumn('value', DOUBLE);
+        info.addResultColumn('help', VARCHAR);
+      },
+      initFunction: (info) => {
+        info.setMaxThreads(1);
+        info.setInitData({ rows: collect().map((m) => [m.name, m.type, Number.isFinite(m.value) ? m.value : 0, m.help]), done: false });
+      },
+      mainFunction: (info, output) => {
+        const scan = info.getInitData() as { rows: Array<[string, string, number, string]>; done: boolean };
+        if (scan.done) {
+          output.setRows([]);
+          return;
+        }
+        scan.done = true;
+        output.setRows(scan.rows); // a few dozen rows: one chunk
+      },
+    }),
+  );
 }
