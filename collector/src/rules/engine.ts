@@ -12,6 +12,7 @@ import type { RulesConfig } from './config.js';
 import { parseDurationSeconds } from './duration.js';
 import { runSqlRule } from './evaluators/sql-rule.js';
 import type { Match, StreamingRule } from './evaluators/types.js';
+import { IdentityWindows } from './evaluators/window-state.js';
 import { SecurityEventView } from './event-view.js';
 import { IdentityTracker } from './identity-tracker.js';
 import type { ScoringRules } from './identity-tracker.js';
@@ -100,6 +101,8 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   let state = readRulesState(stateFile);
   let effective = resolveRules(catalog, config, state);
   let compiled = new Map<string, Compiled>();
+  /** Window state of the rules keyed by identity (the others keep theirs). */
+  const identityWindows = new IdentityWindows();
   let streaming: StreamingRule[] = [];
   let sqlRules: RuleDefinition[] = [];
   const sqlLastRunMs = new Map<string, number>();
@@ -125,7 +128,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
       }
       const signature = JSON.stringify(def);
       const prev = compiled.get(def.id);
-      next.set(def.id, prev && prev.signature === signature ? prev : { signature, rule: compileStreamingRule(def, catalog.lists) });
+      next.set(def.id, prev && prev.signature === signature ? prev : { signature, rule: compileStreamingRule(def, catalog.lists, identityWindows) });
     }
     compiled = next;
     streaming = [...next.values()].map((c) => c.rule);
@@ -186,7 +189,12 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
     if (stats.flushes % EVICT_EVERY_FLUSHES === 0 || tracker.size > config.maxIdentities) {
       let keys = 0;
       const perRule = Math.max(10_000, Math.floor(MAX_WINDOW_KEYS_TOTAL / Math.max(1, streaming.length)));
-      for (const r of streaming) keys += r.evict(tracker.nowUs, perRule);
+      const windows = new Map<number, number>();
+      for (const r of streaming) {
+        keys += r.evict(tracker.nowUs, perRule);
+        if (r.identityWindow) windows.set(r.identityWindow.slot, r.identityWindow.windowUs);
+      }
+      keys += identityWindows.evict(tracker.nowUs, windows, perRule); // each identity rule keeps at most perRule groups
       stats.windowKeys = keys;
       tracker.evict();
     }

@@ -135,6 +135,32 @@ describe('engine.ts createRuleEngine()', () => {
     await waitFor(async () => e.catalog.rules.get('x01-admin-path')?.description === 'v4', 5000, 'the fixed rule');
   });
 
+  it('keeps the windows of unchanged rules across a reload and starts a changed rule afresh', async () => {
+    const dir = join(db.dir, 'window-rules');
+    const write = (id: string, path: string, description: string) => {
+      mkdirSync(join(dir, id), { recursive: true });
+      writeFileSync(
+        join(dir, id, 'rule.yaml'),
+        `id: ${id}\nname: ${id}\ndescription: ${description}\nsource: a test\nweight: high\nkind: window\nfilter: {url_path: ${path}}\nwindow: 5m\ncondition: {count: 3}\n`,
+      );
+    };
+    write('x02-path-a', '/a', 'three requests to /a');
+    write('x03-path-b', '/b', 'three requests to /b');
+    engine = await createRuleEngine({ ...DEFAULT_RULES_CONFIG, preset: 'empty', files: [dir], enable: ['x02-path-a', 'x03-path-b'] }, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    const t = nowUs();
+    const requests = (path: string, n: number, at: number) => buildCaseEvents([{ user_id: 'erin', path, repeat: n }], path, at);
+    await engine.consume([...requests('/a', 2, t), ...requests('/b', 2, t)]);
+
+    write('x03-path-b', '/b', 'three requests to /b, reworded'); // a new definition: its window starts empty
+    await engine.reload();
+    await engine.consume([...requests('/a', 1, t + 10e6), ...requests('/b', 1, t + 10e6)]);
+    await engine.flush();
+    expect(await db.rows(`SELECT rule_id FROM rule_hits WHERE identity = 'erin' ORDER BY rule_id`)).toEqual([{ rule_id: 'x02-path-a' }]);
+    await engine.consume(requests('/b', 2, t + 20e6));
+    await engine.flush();
+    expect(await db.rows(`SELECT rule_id FROM rule_hits WHERE identity = 'erin' ORDER BY rule_id`)).toEqual([{ rule_id: 'x02-path-a' }, { rule_id: 'x03-path-b' }]);
+  });
+
   it('switches preset and thresholds live through updateState', async () => {
     engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
     await engine.updateState((s) => ({ ...s, preset: 'scraping', thresholds: { review: 10, block: 20 } }));

@@ -2,7 +2,7 @@ import type { SecurityEventView } from '../event-view.js';
 import type { Predicate } from '../predicate.js';
 import type { RuleDefinition } from '../rule-types.js';
 import type { Emit, StreamingRule } from './types.js';
-import type { GroupState } from './window-state.js';
+import type { GroupState, IdentityWindows } from './window-state.js';
 import { MAX_MEMBERS, RATIO_BUCKETS, countDistinctSince, countSince, pushCapped, touchDistinct } from './window-state.js';
 
 /**
@@ -18,17 +18,21 @@ export class WindowRule implements StreamingRule {
   private readonly bucketUs: number;
   private readonly perIdentity: boolean;
   private readonly cooldownUs: number;
+  readonly identityWindow: { slot: number; windowUs: number } | undefined;
 
+  /** Rules keyed by identity keep their groups in `identityWindows` (shared by all of them), others in their own map. */
   constructor(
     private readonly def: RuleDefinition,
     private readonly predicate: Predicate,
     private readonly basePredicate: Predicate | null,
+    private readonly identityWindows: IdentityWindows,
   ) {
     this.id = def.id;
     this.windowUs = def.windowSeconds * 1e6;
     this.bucketUs = Math.max(1, Math.floor(this.windowUs / RATIO_BUCKETS));
     this.perIdentity = def.groupBy === 'identity';
     this.cooldownUs = def.cooldownSeconds * 1e6;
+    this.identityWindow = this.perIdentity ? { slot: identityWindows.newSlot(), windowUs: this.windowUs } : undefined;
   }
 
   private keyOf(view: SecurityEventView): string | null {
@@ -46,7 +50,8 @@ export class WindowRule implements StreamingRule {
     if (key === null) return;
     const e = view.event;
     const t = e.timeUs;
-    let g = this.groups.get(key);
+    const slots = this.identityWindow ? this.identityWindows.slotsOf(key) : null;
+    let g = slots ? slots[this.identityWindow!.slot] : this.groups.get(key);
     if (!g) {
       g = {
         lastUs: t,
@@ -56,7 +61,8 @@ export class WindowRule implements StreamingRule {
         members: this.perIdentity ? null : new Map(),
         sweptUs: -Infinity,
       };
-      this.groups.set(key, g);
+      if (slots) slots[this.identityWindow!.slot] = g;
+      else this.groups.set(key, g);
     }
     g.lastUs = Math.max(g.lastUs, t);
     const since = g.lastUs - this.windowUs;
