@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,6 +36,28 @@ describe('spyglass CLI', () => {
     expect(r.stdout).toMatch(/│ network │ \d+ +│ review/);
     const flagged = Number(/(\d+) flagged for review or blocked/.exec(r.stdout)?.[1]);
     expect(flagged).toBeGreaterThan(0);
+  });
+
+  it('demo without --duration (the README command) keeps simulating until Ctrl-C, then prints its summary and exits 0', async () => {
+    const child = spawn(process.execPath, [SPYGLASS_BIN, 'demo', '--db', join(tmp.dir, 'demo-ctrl-c.duckdb'), '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.resume();
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!stdout.includes('press Ctrl-C to stop') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 6000));
+      expect(stdout).not.toMatch(/Sent \d+ requests/); // still simulating, not ended on its own
+      child.kill('SIGINT');
+      expect((await waitForExit(child)).code).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    const sent = Number(/Sent (\d+) requests/.exec(stdout)?.[1]);
+    expect(sent).toBeGreaterThan(50);
+    expect(Number(/(\d+) events from/.exec(stdout)?.[1])).toBeGreaterThan(0);
   });
 
   it('sql prints a table, CSV or JSON from the file', async () => {

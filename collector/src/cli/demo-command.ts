@@ -80,7 +80,7 @@ export function registerDemoCommand(program: Command): void {
       bar?.start(total, 0, { requests: 0 });
       const result = await runSimulation({
         target: demo.url,
-        durationSeconds: duration ?? 365 * 24 * 3600,
+        durationSeconds: duration, // none: until Ctrl-C
         seed,
         signal: abort.signal,
         onProgress: (elapsed, requests) => bar?.update(Math.floor(elapsed), { requests }),

@@ -8,7 +8,8 @@ import type { PopulationOptions } from './population.js';
 export interface SimulationOptions extends PopulationOptions {
   /** Base URL of the instrumented service, e.g. http://127.0.0.1:3000. */
   target: string;
-  durationSeconds: number;
+  /** How long to run; undefined: until `signal` aborts. */
+  durationSeconds: number | undefined;
   /** Called about every 250 ms with elapsed seconds and requests sent so far. */
   onProgress?: (elapsedSeconds: number, requests: number) => void;
   signal?: AbortSignal;
@@ -36,16 +37,18 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** Runs every actor concurrently against the target until the duration ends (or the signal aborts). */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   if (!/^https?:\/\//.test(options.target)) throw new Error(`--target must be an http(s) URL (got ${JSON.stringify(options.target)})`);
-  if (!Number.isFinite(options.durationSeconds) || options.durationSeconds <= 0) throw new Error('--duration must be a positive number of seconds');
+  const seconds = options.durationSeconds;
+  if (seconds !== undefined && (!Number.isFinite(seconds) || seconds <= 0)) throw new Error('--duration must be a positive number of seconds');
   const actors = buildPopulation(options);
   const http = new SimHttpClient(options.target);
   const startedAt = Date.now();
-  const endAt = startedAt + options.durationSeconds * 1000;
+  const endAt = seconds === undefined ? Infinity : startedAt + seconds * 1000;
   const stop = new AbortController();
   setMaxListeners(actors.length + 10, stop.signal); // every actor sleeps on it
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => stop.abort(), options.durationSeconds * 1000);
+  // No timer without a duration: setTimeout caps delays at 2^31 - 1 ms and fires at once beyond that.
+  const timer = seconds === undefined ? undefined : setTimeout(() => stop.abort(), seconds * 1000);
   const progress = setInterval(() => options.onProgress?.((Date.now() - startedAt) / 1000, http.stats.sent), 250);
   try {
     await Promise.all(
@@ -62,6 +65,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     clearInterval(progress);
     options.signal?.removeEventListener('abort', onAbort);
   }
-  options.onProgress?.(Math.min(options.durationSeconds, (Date.now() - startedAt) / 1000), http.stats.sent);
+  options.onProgress?.(Math.min(seconds ?? Infinity, (Date.now() - startedAt) / 1000), http.stats.sent);
   return { actors, stats: http.stats, startedAt, endedAt: Date.now() };
 }
