@@ -6,7 +6,12 @@
 export interface LongLike {
   toNumber(): number;
 }
-export type Int64 = number | string | LongLike;
+/** An unsigned 64-bit value as its two 32-bit halves, exact (the protobuf reader's nanosecond timestamps). */
+export interface Uint64Halves {
+  hi: number;
+  lo: number;
+}
+export type Int64 = number | string | LongLike | Uint64Halves;
 
 export interface OtlpAnyValue {
   stringValue?: string;

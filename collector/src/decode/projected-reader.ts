@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import type { OtlpAnyValue, OtlpKeyValue, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan, TraceRequest } from './otlp-types.js';
+import type { OtlpAnyValue, OtlpKeyValue, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan, TraceRequest, Uint64Halves } from './otlp-types.js';
 
 /**
  * A reader for ExportTraceServiceRequest that keeps only what events are made of: span ids (as hex), kind, name,
@@ -57,6 +57,12 @@ function lengthDelimitedEnd(r: Reader, parentEnd: number): number {
   const end = r.pos + len;
   if (end > parentEnd) throw new RangeError(`index out of range: a field of ${len} bytes at ${r.pos} overruns its message (ends at ${parentEnd})`);
   return end;
+}
+
+/** A fixed64 as its two halves (little-endian): a nanosecond timestamp does not fit a double exactly. */
+function readUint64(r: Reader): Uint64Halves {
+  const lo = r.fixed32();
+  return { hi: r.fixed32(), lo };
 }
 
 /** Every read is bounded by the whole buffer; this catches a field that ran past the end of its own message. */
@@ -142,8 +148,8 @@ export class ProjectedRequestReader {
         r.pos = idEnd;
       } else if (wire === WIRE_LEN && field === f.name) span.name = r.stringVerify();
       else if (wire === WIRE_VARINT && field === f.kind) span.kind = r.int32();
-      else if (wire === WIRE_FIXED64 && field === f.startTimeUnixNano) span.startTimeUnixNano = r.fixed64() as unknown as number;
-      else if (wire === WIRE_FIXED64 && field === f.endTimeUnixNano) span.endTimeUnixNano = r.fixed64() as unknown as number;
+      else if (wire === WIRE_FIXED64 && field === f.startTimeUnixNano) span.startTimeUnixNano = readUint64(r);
+      else if (wire === WIRE_FIXED64 && field === f.endTimeUnixNano) span.endTimeUnixNano = readUint64(r);
       else r.skipType(wire);
     }
     checkEnd(r, end);

@@ -6,8 +6,8 @@ import type { TraceRequest } from './otlp-types.js';
 import { KeySet, ProjectedRequestReader } from './projected-reader.js';
 import type { ProjectedFields } from './projected-reader.js';
 
-// 64-bit fields as plain numbers instead of Long objects: nanosecond timestamps lose at most ~256 ns (events keep
-// microseconds), and decoding allocates far less. This is protobufjs' documented switch; it is process-wide for
+// 64-bit fields as plain numbers instead of Long objects, which allocate far more (the projected reader below reads
+// the span times itself, exactly, as two 32-bit halves). This is protobufjs' documented switch; it is process-wide for
 // this copy of protobufjs, which only Spyglass' own codecs use.
 protobuf.util.Long = undefined as never;
 protobuf.configure();

@@ -4,7 +4,7 @@ import type { OtlpKeyValue, OtlpSpan, TraceRequest } from '../decode/otlp-types.
 import { SPAN_KIND_SERVER } from '../decode/otlp-types.js';
 import { readHttpFields } from './http-fields.js';
 import { FIELD_LIMITS, MAX_EVENT_TIME_US, truncate } from './limits.js';
-import { anyToInt, anyToString, idToHex, int64ToNumber } from './otlp-values.js';
+import { anyToInt, anyToString, durationMs, idToHex, splitNanos } from './otlp-values.js';
 import type { IdentityKind, SecurityEvent } from './security-event.js';
 
 export interface MapResult {
@@ -75,17 +75,17 @@ export function mapSpansToEvents(req: TraceRequest, classifier: RouteClassifier)
           reject(span, 'has an invalid trace or span id (want 16 and 8 non-zero bytes)');
           continue;
         }
-        const startNs = int64ToNumber(span.startTimeUnixNano);
-        if (startNs === undefined || startNs <= 0) {
+        const start = splitNanos(span.startTimeUnixNano);
+        if (start === undefined || start.us < 0 || (start.us === 0 && start.ns === 0)) {
           reject(span, 'has no start time');
           continue;
         }
-        if (startNs / 1000 > MAX_EVENT_TIME_US) {
+        if (start.us > MAX_EVENT_TIME_US) {
           // DuckDB could not store it, and one such row would fail the whole commit it shares with others.
           reject(span, 'has a start time after the year 9999');
           continue;
         }
-        const endNs = int64ToNumber(span.endTimeUnixNano);
+        const end = splitNanos(span.endTimeUnixNano);
 
         let path = anyToString(f.path);
         let query = anyToString(f.query);
@@ -134,7 +134,7 @@ export function mapSpansToEvents(req: TraceRequest, classifier: RouteClassifier)
           statusCode,
         });
         result.events.push({
-          timeUs: Math.floor(startNs / 1000),
+          timeUs: start.us,
           identity,
           identityKind,
           userId,
@@ -151,7 +151,7 @@ export function mapSpansToEvents(req: TraceRequest, classifier: RouteClassifier)
           serviceName,
           traceId,
           spanId,
-          durationMs: endNs !== undefined && endNs >= startNs ? (endNs - startNs) / 1e6 : null,
+          durationMs: durationMs(start, end),
           // UNENRICHED, written out: a spread here costs ~7x the rest of the literal (0.15 vs 0.02 µs per event).
           country: null,
           asn: null,

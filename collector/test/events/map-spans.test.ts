@@ -20,6 +20,25 @@ function span(attrs: Record<string, string | number>, extra: Partial<OtlpSpan> =
   };
 }
 
+/** A 64-bit value as protobufjs' writer takes it exactly ({ low, high }; fromObject would go through a double). */
+function halves(decimal: string): { low: number; high: number } {
+  const v = BigInt(decimal);
+  return { low: Number(v & 0xffffffffn), high: Number(v >> 32n) };
+}
+
+/** The span as protobuf bytes, times exact, with the service resource req() gives. */
+function exactProtobuf(s: OtlpSpan): Uint8Array {
+  const spanMessage = {
+    ...s,
+    traceId: Buffer.from(s.traceId as string, 'hex'),
+    spanId: Buffer.from(s.spanId as string, 'hex'),
+    startTimeUnixNano: halves(String(s.startTimeUnixNano)),
+    endTimeUnixNano: halves(String(s.endTimeUnixNano)),
+  };
+  const message = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] }, scopeSpans: [{ spans: [spanMessage] }] }] };
+  return ExportTraceServiceRequest.encode(message as never).finish();
+}
+
 function req(...spans: OtlpSpan[]): TraceRequest {
   return { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] }, scopeSpans: [{ spans }] }] };
 }
@@ -28,8 +47,23 @@ describe('map-spans.ts', () => {
   it('keeps microseconds and the duration', () => {
     const [e] = mapSpansToEvents(req(span({ 'http.request.method': 'GET', 'client.address': '192.0.2.1' })), classifier).events;
     expect(e.timeUs).toBe(1795585833888123);
-    expect(e.durationMs).toBeCloseTo(2, 3);
+    expect(e.durationMs).toBe(2);
     expect(e.serviceName).toBe('svc');
+  });
+
+  it('keeps nanosecond timestamps exact from protobuf and from JSON (one double holds only ~256 ns of them)', () => {
+    const start = 1795585833888123456n;
+    const s = span({ 'http.request.method': 'GET', 'client.address': '192.0.2.1' }, { startTimeUnixNano: String(start), endTimeUnixNano: String(start + 5_000_000n) });
+    const [fromJson] = mapSpansToEvents(req(s), classifier).events;
+    const [fromPb] = mapSpansToEvents(decodeProtobufRequest(exactProtobuf(s)), classifier).events;
+    for (const e of [fromJson, fromPb]) {
+      expect(e.timeUs).toBe(1795585833888123);
+      expect(e.durationMs).toBe(5);
+    }
+    const short = span({ 'http.request.method': 'GET', 'client.address': '192.0.2.1' }, { startTimeUnixNano: String(start), endTimeUnixNano: String(start + 1_234_567n) });
+    expect(mapSpansToEvents(decodeProtobufRequest(exactProtobuf(short)), classifier).events[0].durationMs).toBe(1.234567);
+    const backwards = span({ 'http.request.method': 'GET', 'client.address': '192.0.2.1' }, { startTimeUnixNano: String(start), endTimeUnixNano: String(start - 1n) });
+    expect(mapSpansToEvents(decodeProtobufRequest(exactProtobuf(backwards)), classifier).events[0].durationMs).toBeNull();
   });
 
   it('prefers the stable name when a span carries both old and new', () => {
@@ -72,17 +106,7 @@ describe('map-spans.ts', () => {
   it('reads the same span identically from protobuf bytes and from JSON', () => {
     const s = span({ 'http.request.method': 'POST', 'url.path': '/login', 'http.response.status_code': 401, 'client.address': '2001:db8::9', 'user_agent.original': 'ua' });
     const fromJson = mapSpansToEvents(req(s), classifier).events;
-    const pb = ExportTraceServiceRequest.encode(
-      ExportTraceServiceRequest.fromObject({
-        resourceSpans: [
-          {
-            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
-            scopeSpans: [{ spans: [{ ...s, traceId: Buffer.from(s.traceId as string, 'hex'), spanId: Buffer.from(s.spanId as string, 'hex') }] }],
-          },
-        ],
-      }),
-    ).finish();
-    const fromPb = mapSpansToEvents(decodeProtobufRequest(pb), classifier).events;
+    const fromPb = mapSpansToEvents(decodeProtobufRequest(exactProtobuf(s)), classifier).events;
     expect(fromPb).toEqual(fromJson);
     expect(fromPb[0]).toMatchObject({ identity: '2001:db8::/64', eventType: 'account_login_fail' });
   });
