@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ describe('spyglass CLI', () => {
   it('demo --duration runs the instrumented demo API under simulated traffic, prints the riskiest identities, exits 0', async () => {
     const r = await spyglass(['demo', '--duration', '12', '--db', db, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0', '--sql', '127.0.0.1:0']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Collector: OTLP\/HTTP http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stdout).toMatch(/Collector: OTLP\/HTTP http:\/\/127\.0\.0\.1:\d+, OTLP\/gRPC 127\.0\.0\.1:\d+, SQL postgres:\/\/spyglass@127\.0\.0\.1:\d+\/spyglass,/);
     expect(r.stdout).toMatch(/Demo API: {2}http:\/\/127\.0\.0\.1:\d+/);
     expect(r.stdout).toMatch(/Sent \d+ requests from \d+ simulated clients/);
     expect(r.stdout).toMatch(/Top identities by risk/);
@@ -116,6 +116,44 @@ describe('spyglass CLI', () => {
     expect(r.stderr).toMatch(/SPY_ERR_CONFIG_INVALID/);
     expect(r.stderr).toMatch(/receive\.http: "nowhere" is not a listen address/);
     expect(r.stderr).toMatch(/receive\.tokn: unknown setting/);
+  });
+
+  /** Spawns `spyglass <args>`, waits for a stdout line matching `ready`, sends `signal`, returns the exit and output. */
+  async function signalWhen(args: string[], ready: RegExp, signal: NodeJS.Signals) {
+    const child = spawn(process.execPath, [SPYGLASS_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!ready.test(stdout) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(stdout).toMatch(ready);
+      child.kill(signal);
+      const atSignal = stdout;
+      const exit = await waitForExit(child);
+      return { ...exit, atSignal, stdout, stderr };
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }
+
+  it('collector stopped while it is still starting finishes starting, then stops cleanly: exit 0, no WAL left', async () => {
+    const startDb = join(tmp.dir, 'signal-at-start.duckdb');
+    const args = ['collector', '--db', startDb, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0', '--sql', '127.0.0.1:0'];
+    // The schema is created before the enrichment data loads and anything listens: the signal lands mid-start-up.
+    const r = await signalWhen(args, /database schema updated/, 'SIGTERM');
+    expect(r.atSignal).not.toMatch(/collector ready/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/stopped cleanly/);
+    expect(existsSync(`${startDb}.wal`)).toBe(false);
+  });
+
+  it('demo stopped with Ctrl-C while it is still starting exits 0', async () => {
+    const args = ['demo', '--db', join(tmp.dir, 'demo-signal-at-start.duckdb'), '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', 'off', '--log-level', 'info'];
+    const r = await signalWhen(args, /database schema updated/, 'SIGINT');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Stopped before the demo started|Sent \d+ requests/);
   });
 
   it('collector takes its settings from SPYGLASS_* variables and answers /healthz', async () => {

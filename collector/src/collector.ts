@@ -29,13 +29,16 @@ export interface CollectorSettings {
 
 export interface Collector {
   readonly config: Readonly<CollectorConfig>;
-  readonly addresses: { http?: string; grpc?: string };
+  /** Where it listens: http and grpc (OTLP), and any stage's own listener by name (sql). */
+  readonly addresses: Addresses;
   readonly instance: DuckDBInstance;
   readonly logger: Logger;
   readonly pipeline: Pipeline;
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
+
+export type Addresses = { http?: string; grpc?: string } & Record<string, string | undefined>;
 
 /**
  * Builds and starts a collector: opens and migrates the database, starts the stages, then listens for OTLP.
@@ -116,7 +119,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
     });
     const otlp = { export: pipeline.export, token: cfg.receive.token, maxBodyBytes: cfg.receive.maxBodyBytes, tls, turns: new TurnQueue() };
 
-    const addresses: { http?: string; grpc?: string } = {};
+    const addresses: Addresses = {};
     if (cfg.receive.http !== 'off') {
       await http.register(otlpHttpPlugin, otlp);
       const { host, port } = parseListenAddress(cfg.receive.http, 'receive.http');
@@ -133,6 +136,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       logger.info({ address: addresses.grpc, tls: Boolean(tls) }, 'OTLP/gRPC listening');
     }
     for (const h of handles) await h.afterListen?.();
+    for (const h of handles) Object.assign(addresses, h.listening?.());
     accepting = true;
     logger.info({ db: cfg.db, ...addresses }, 'collector ready');
 

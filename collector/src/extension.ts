@@ -32,5 +32,7 @@ export interface ExtensionHandle {
   metrics?(): StageMetric[];
   /** Called after the OTLP listeners are up (e.g. to open another listener). */
   afterListen?(): Promise<void>;
+  /** Addresses the stage listens on by name (e.g. sql), once afterListen is done: shown with the OTLP ones. */
+  listening?(): Record<string, string>;
   close?(): Promise<void>;
 }

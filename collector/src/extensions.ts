@@ -56,14 +56,19 @@ export function retentionExtension(): CollectorExtension {
 /** serve: the PostgreSQL-wire SQL endpoint; opened last, after the instance is locked down for untrusted SQL. */
 export function sqlExtension(): CollectorExtension {
   let log: ((address: string) => void) | undefined;
+  let listeningAt: string | undefined;
   const ext = sqlEndpointExtension({
-    onListening: ({ host, port }, config) => log?.(`postgres://${config.user}@${host.includes(':') ? `[${host}]` : host}:${port}/${config.database}`),
+    onListening: ({ host, port }, config) => {
+      listeningAt = `postgres://${config.user}@${host.includes(':') ? `[${host}]` : host}:${port}/${config.database}`;
+      log?.(listeningAt);
+    },
   });
   return {
     ...ext,
     async start(ctx) {
       log = (address) => ctx.logger.info({ address }, 'SQL endpoint listening (PostgreSQL wire protocol)');
-      return ext.start(ctx);
+      const handle = await ext.start(ctx);
+      return { ...handle, listening: (): Record<string, string> => (listeningAt ? { sql: listeningAt } : {}) };
     },
   };
 }

@@ -65,36 +65,46 @@ export function addCollectorOptions(cmd: Command): Command {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env SPYGLASS_LOG_LEVEL)');
 }
 
-/** Stops on SIGINT/SIGTERM: stop accepting, flush, checkpoint, exit 0. A second signal exits at once. */
-export function closeOnSignals(collector: Collector, onClosed: () => void = () => process.exit(0)): void {
+/**
+ * Stops on SIGINT/SIGTERM: stop accepting, flush, checkpoint, exit 0. A second signal exits at once. Installed before
+ * start-up: a signal while the collector is starting lets it finish starting, then stops it the same way (a failed
+ * start-up is reported by whoever awaits `starting`).
+ */
+export function closeOnSignals(starting: Promise<Collector> | Collector, onClosed: () => void = () => process.exit(0)): void {
   let closing = false;
   const stop = (signal: string) => {
     if (closing) {
-      collector.logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.stderr.write(`spyglass: second ${signal}: exiting without waiting\n`);
       process.exit(1);
     }
     closing = true;
-    collector.logger.info({ signal }, 'shutting down: flushing and checkpointing');
-    collector
-      .close()
-      .then(() => {
-        collector.logger.info('stopped cleanly');
-        onClosed();
-      })
-      .catch((err) => {
-        collector.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
+    Promise.resolve(starting).then(
+      (collector) => {
+        collector.logger.info({ signal }, 'shutting down: flushing and checkpointing');
+        collector
+          .close()
+          .then(() => {
+            collector.logger.info('stopped cleanly');
+            onClosed();
+          })
+          .catch((err) => {
+            collector.logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          });
+      },
+      () => undefined, // start-up failed: its own error path reports it
+    );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 export function registerCollectorCommand(program: Command): void {
   addCollectorOptions(program.command('collector').description('run the collector: OTLP in, security events in DuckDB')).action(
     async (flags: CollectorFlags) => {
-      const collector = await createCollector(configFromFlags(flags), { extensions: builtinExtensions() });
-      closeOnSignals(collector);
+      const starting = createCollector(configFromFlags(flags), { extensions: builtinExtensions() });
+      closeOnSignals(starting);
+      await starting;
     },
   );
 }

@@ -47,6 +47,36 @@ async function settle(collector: Collector): Promise<void> {
   await new Promise((r) => setTimeout(r, 2000));
 }
 
+/** Starts the demo API, drives it with the simulated clients until the duration ends or Ctrl-C, then summarises. */
+async function driveDemo(collector: Collector, signal: AbortSignal, duration: number | undefined, seed: number): Promise<void> {
+  if (!collector.addresses.http) throw new Error('the demo sends its traffic over OTLP/HTTP, so --otlp-http cannot be off');
+  const demo = await startDemoService(collector.addresses.http, collector.config.receive.token);
+  let result: Awaited<ReturnType<typeof runSimulation>>;
+  try {
+    const sql = collector.addresses.sql ? `, SQL ${collector.addresses.sql}` : '';
+    out(`Collector: OTLP/HTTP ${collector.addresses.http}, OTLP/gRPC ${collector.addresses.grpc ?? 'off'}${sql}, database ${collector.config.db}\n`);
+    out(`Demo API:  ${demo.url} (instrumented with @spyglass/instrumentation)\n`);
+    out(duration ? `Simulating users and attackers for ${duration} s…\n` : 'Simulating users and attackers; press Ctrl-C to stop.\n');
+    const bar = process.stdout.isTTY
+      ? new SingleBar({ format: duration ? ' {bar} {value}/{total} s | {requests} requests' : ' {value} s | {requests} requests' }, Presets.shades_classic)
+      : undefined;
+    bar?.start(duration ?? 0, 0, { requests: 0 });
+    result = await runSimulation({
+      target: demo.url,
+      durationSeconds: duration, // none: until Ctrl-C
+      seed,
+      signal,
+      onProgress: (elapsed, requests) => bar?.update(Math.floor(elapsed), { requests }),
+    });
+    bar?.stop();
+  } finally {
+    await demo.stop();
+  }
+  out(`Sent ${result.stats.sent} requests from ${result.actors.length} simulated clients.\n`);
+  await settle(collector);
+  await printSummary(collector);
+}
+
 export function registerDemoCommand(program: Command): void {
   addCollectorOptions(
     program
@@ -62,37 +92,15 @@ export function registerDemoCommand(program: Command): void {
     const seed = Number(flags.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer (got ${JSON.stringify(flags.seed)})`);
 
+    // Ctrl-C at any point, start-up included, ends the demo cleanly (exit 0).
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    process.once('SIGTERM', () => abort.abort());
     const collector = await createCollector(configFromFlags({ logLevel: 'warn', ...flags }), { extensions: builtinExtensions() });
-    let demo: Awaited<ReturnType<typeof startDemoService>> | undefined;
     try {
-      demo = await startDemoService(collector.addresses.http!, collector.config.receive.token);
-      out(`Collector: OTLP/HTTP ${collector.addresses.http}, OTLP/gRPC ${collector.addresses.grpc ?? 'off'}, database ${collector.config.db}\n`);
-      out(`Demo API:  ${demo.url} (instrumented with @spyglass/instrumentation)\n`);
-      out(duration ? `Simulating users and attackers for ${duration} s…\n` : 'Simulating users and attackers; press Ctrl-C to stop.\n');
-
-      const abort = new AbortController();
-      process.once('SIGINT', () => abort.abort());
-      process.once('SIGTERM', () => abort.abort());
-      const total = duration ?? 0;
-      const bar = process.stdout.isTTY
-        ? new SingleBar({ format: duration ? ' {bar} {value}/{total} s | {requests} requests' : ' {value} s | {requests} requests' }, Presets.shades_classic)
-        : undefined;
-      bar?.start(total, 0, { requests: 0 });
-      const result = await runSimulation({
-        target: demo.url,
-        durationSeconds: duration, // none: until Ctrl-C
-        seed,
-        signal: abort.signal,
-        onProgress: (elapsed, requests) => bar?.update(Math.floor(elapsed), { requests }),
-      });
-      bar?.stop();
-      out(`Sent ${result.stats.sent} requests from ${result.actors.length} simulated clients.\n`);
-      await demo.stop();
-      demo = undefined;
-      await settle(collector);
-      await printSummary(collector);
+      if (abort.signal.aborted) out('Stopped before the demo started.\n');
+      else await driveDemo(collector, abort.signal, duration, seed);
     } finally {
-      await demo?.stop();
       await collector.close();
     }
     process.exit(0);

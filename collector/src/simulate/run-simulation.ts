@@ -46,7 +46,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const stop = new AbortController();
   setMaxListeners(actors.length + 10, stop.signal); // every actor sleeps on it
   const onAbort = () => stop.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   // No timer without a duration: setTimeout caps delays at 2^31 - 1 ms and fires at once beyond that.
   const timer = seconds === undefined ? undefined : setTimeout(() => stop.abort(), seconds * 1000);
   const progress = setInterval(() => options.onProgress?.((Date.now() - startedAt) / 1000, http.stats.sent), 250);
