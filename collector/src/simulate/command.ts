@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { runSimulation } from './run-simulation.js';
 import type { SimulationResult } from './run-simulation.js';
+import { networkErrorText } from './http-client.js';
 
 interface SimulateFlags {
   target: string;
@@ -19,8 +20,9 @@ function summary(result: SimulationResult): string {
   const header = ['KIND', 'SCENARIO', 'ACTOR', 'REQUESTS', 'IDENTITIES'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [header, ...rows]) lines.push(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
-  const statuses = [...result.stats.byStatus.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}: ${n}`).join(', ');
-  lines.push('', `${result.stats.sent} requests in ${((result.endedAt - result.startedAt) / 1000).toFixed(1)} s (${statuses}${result.stats.failed ? `, ${result.stats.failed} failed` : ''})`);
+  const outcomes = [...result.stats.byStatus.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}: ${n}`);
+  if (result.stats.failed) outcomes.push(`${result.stats.failed} failed: ${result.stats.lastError}`);
+  lines.push('', `${result.stats.sent} requests in ${((result.endedAt - result.startedAt) / 1000).toFixed(1)} s${outcomes.length ? ` (${outcomes.join(', ')})` : ''}`);
   return lines.join('\n') + '\n';
 }
 
@@ -41,6 +43,16 @@ async function topIdentities(collector: string, token: string | undefined): Prom
   return lines.join('\n') + '\n';
 }
 
+/** Fails fast, naming the problem, when nothing answers at the target (any HTTP answer will do). */
+async function checkReachable(target: string): Promise<void> {
+  try {
+    const res = await fetch(target, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+    await res.body?.cancel();
+  } catch (err) {
+    throw new Error(`cannot reach --target ${target}: ${networkErrorText(err)}`, { cause: err });
+  }
+}
+
 /** `spyglass simulate --target URL --duration S --seed N`: benign users and attacks against an instrumented API. */
 export function registerSimulateCommand(program: Command): void {
   program
@@ -59,6 +71,8 @@ export function registerSimulateCommand(program: Command): void {
       const rateScale = Number(flags.rateScale);
       if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer (got ${JSON.stringify(flags.seed)})`);
       if (!Number.isFinite(rateScale) || rateScale <= 0) throw new Error(`--rate-scale must be a positive number (got ${JSON.stringify(flags.rateScale)})`);
+      if (!/^https?:\/\//.test(flags.target)) throw new Error(`--target must be an http(s) URL (got ${JSON.stringify(flags.target)})`);
+      await checkReachable(flags.target);
       const bar = new SingleBar({ format: 'simulating [{bar}] {value}/{total} s | {requests} requests', hideCursor: true }, Presets.shades_classic);
       bar.start(Math.ceil(durationSeconds), 0, { requests: 0 });
       const stop = new AbortController();
@@ -80,6 +94,9 @@ export function registerSimulateCommand(program: Command): void {
         process.removeListener('SIGINT', onSignal);
       }
       process.stdout.write(summary(result));
+      if (result.stats.sent > 0 && result.stats.failed === result.stats.sent) {
+        throw new Error(`no request reached ${flags.target} (${result.stats.lastError})`);
+      }
       if (flags.collector) {
         await new Promise((r) => setTimeout(r, 3000)); // let the last spans and the rule flush land
         process.stdout.write(await topIdentities(flags.collector, flags.token));

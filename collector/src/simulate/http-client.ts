@@ -18,6 +18,14 @@ export interface RequestStats {
   sent: number;
   failed: number;
   byStatus: Map<number, number>;
+  /** Why the last failed request failed (e.g. ECONNREFUSED), for the summary. */
+  lastError?: string;
+}
+
+/** fetch() wraps network errors in "fetch failed"; the cause says what happened. */
+export function networkErrorText(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
 }
 
 /**
@@ -54,8 +62,9 @@ export class SimHttpClient {
         json = null;
       }
       return { status: res.status, json };
-    } catch {
+    } catch (err) {
       this.stats.failed++;
+      this.stats.lastError = networkErrorText(err);
       return { status: 0, json: null };
     }
   }
