@@ -123,7 +123,10 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
     if (cfg.receive.http !== 'off') {
       await http.register(otlpHttpPlugin, otlp);
       const { host, port } = parseListenAddress(cfg.receive.http, 'receive.http');
-      await http.listen({ host, port });
+      await http.listen({ host, port }).catch((err: NodeJS.ErrnoException) => {
+        const reason = err.code === 'EADDRINUSE' ? 'address already in use' : err.message;
+        throw new Error(`OTLP/HTTP cannot listen on ${formatHostPort(host, port)}: ${reason}`, { cause: err });
+      });
       const bound = http.server.address();
       const boundPort = typeof bound === 'object' && bound ? bound.port : port;
       addresses.http = `${tls ? 'https' : 'http'}://${formatHostPort(host, boundPort)}`;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import { createCollector } from '../collector.js';
 import type { Collector } from '../collector.js';
@@ -102,6 +103,7 @@ export function closeOnSignals(starting: Promise<Collector> | Collector, onClose
 export function registerCollectorCommand(program: Command): void {
   addCollectorOptions(program.command('collector').description('run the collector: OTLP in, security events in DuckDB')).action(
     async (flags: CollectorFlags) => {
+      grpc.setLogVerbosity(grpc.logVerbosity.NONE); // its errors reach the log through ours, once, with context
       const starting = createCollector(configFromFlags(flags), { extensions: builtinExtensions() });
       closeOnSignals(starting);
       await starting;

@@ -88,7 +88,12 @@ export class OtlpGrpcServer {
       const credentials = tls
         ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false)
         : grpc.ServerCredentials.createInsecure();
-      this.server.bindAsync(target, credentials, (err, boundPort) => (err ? reject(err) : resolve(boundPort)));
+      this.server.bindAsync(target, credentials, (err, boundPort) => {
+        if (!err) return resolve(boundPort);
+        // grpc-js says "No address added out of total 1 resolved" and puts the reason (e.g. EADDRINUSE) after it.
+        const reason = /\b(E[A-Z]{3,})\b/.exec(err.message)?.[1];
+        reject(new Error(`OTLP/gRPC cannot listen on ${target}${reason ? `: ${reason === 'EADDRINUSE' ? 'address already in use' : reason}` : ''} (${err.message})`, { cause: err }));
+      });
     });
   }
 
