@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { SpyglassError } from '../errors.js';
 import { createDefaultConfig } from './defaults.js';
+import { isMapping } from './problems.js';
 import type { CollectorConfig, PartialCollectorConfig } from './types.js';
 
 /** Environment variables and the config key each one sets. Nothing outside config/ reads the environment. */
@@ -17,17 +18,29 @@ export const ENV_KEYS: Record<string, string[]> = {
   SPYGLASS_SQL_PASSWORD: ['sql', 'password'],
 };
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Merges `over` onto `base`: objects key by key, anything else (arrays included) replaced. */
+/**
+ * Merges a later layer `over` onto `base`: mappings key by key, anything else (lists included) replaced. A mapping
+ * does not replace an earlier value that is neither a mapping nor null: no setting takes both, so that value is a
+ * mistake (say `receive: "127.0.0.1:0"` in the file under `--otlp-http`), kept for validation to report.
+ */
 export function mergeConfig<T>(base: T, over: unknown): T {
-  if (!isPlainObject(over)) return base;
+  if (!isMapping(over)) return base;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(over)) {
+    const cur = out[k];
     if (v === undefined) continue;
-    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeConfig(out[k], v) : v;
+    if (isMapping(v) && isMapping(cur)) out[k] = mergeConfig(cur, v);
+    else if (!isMapping(v) || cur === undefined || cur === null) out[k] = v;
+  }
+  return out as T;
+}
+
+/** Fills what `config` leaves unset from `defaults` (a section left empty, null, takes its defaults too). */
+function withDefaults<T>(defaults: T, config: Record<string, unknown>): T {
+  const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(config)) {
+    if (v === undefined || (v === null && isMapping(out[k]))) continue;
+    out[k] = isMapping(v) && isMapping(out[k]) ? withDefaults(out[k], v) : v;
   }
   return out as T;
 }
@@ -46,7 +59,7 @@ export function readConfigFile(path: string): PartialCollectorConfig {
     throw new SpyglassError('SPY_ERR_CONFIG_INVALID', `config file ${path} is not valid YAML: ${(err as Error).message}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (!isPlainObject(doc)) throw new SpyglassError('SPY_ERR_CONFIG_INVALID', `config file ${path} must be a YAML mapping`);
+  if (!isMapping(doc)) throw new SpyglassError('SPY_ERR_CONFIG_INVALID', `config file ${path} must be a YAML mapping`);
   return doc as PartialCollectorConfig;
 }
 
@@ -64,9 +77,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): PartialCollectorConfig {
 
 /** defaults ← config file ← environment ← flags (later wins). Validation happens separately, once. */
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: PartialCollectorConfig }): CollectorConfig {
-  let config = createDefaultConfig();
-  if (options.file) config = mergeConfig(config, readConfigFile(options.file));
-  if (options.env) config = mergeConfig(config, configFromEnv(options.env));
-  if (options.overrides) config = mergeConfig(config, options.overrides);
-  return config;
+  let user: Record<string, unknown> = {};
+  if (options.file) user = mergeConfig(user, readConfigFile(options.file));
+  if (options.env) user = mergeConfig(user, configFromEnv(options.env));
+  if (options.overrides) user = mergeConfig(user, options.overrides);
+  return withDefaults(createDefaultConfig(), user);
 }

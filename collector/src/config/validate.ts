@@ -2,11 +2,16 @@ import { createSecureContext } from 'node:tls';
 import { compileRouteRules } from '@spyglass/core';
 import { SpyglassError } from '../errors.js';
 import { parseListenAddress } from './address.js';
-import type { CollectorConfig } from './types.js';
+import { createDefaultConfig } from './defaults.js';
+import { attempt, checkShape, ConfigProblems, isMapping, isUnder, kindOf } from './problems.js';
+import type { CollectorConfig, EventsConfig, LogConfig, ReceiveConfig, StoreConfig } from './types.js';
 
 type Section = Record<string, unknown>;
 
-/** Sub-config validators contributed by later stages, keyed by their top-level section name. */
+/**
+ * Sub-config validators contributed by later stages, keyed by their top-level section name. Each gets the raw section
+ * (a mapping, or undefined/null for its defaults) and throws, naming the key: a ConfigProblems lists several problems.
+ */
 export type SectionValidator = (raw: unknown) => unknown;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -20,8 +25,12 @@ function checkKeys(section: Section, allowed: readonly string[], path: string, p
 /** `{ cert, key }` with PEM contents that make a usable TLS context, or null. */
 function checkTls(tls: unknown, key: string, problems: string[]): void {
   if (tls === null || tls === undefined) return;
-  const t = tls as Record<string, unknown>;
-  if (typeof tls !== 'object' || typeof t.cert !== 'string' || typeof t.key !== 'string' || !t.cert || !t.key) {
+  if (!isMapping(tls)) {
+    problems.push(`${key}: must be a mapping { cert, key } with PEM contents (got ${kindOf(tls)})`);
+    return;
+  }
+  const t = tls;
+  if (typeof t.cert !== 'string' || typeof t.key !== 'string' || !t.cert || !t.key) {
     problems.push(`${key}: expected { cert, key } with PEM contents (not file paths)`);
     return;
   }
@@ -37,26 +46,11 @@ function positiveInt(value: unknown, key: string, problems: string[]): void {
   if (!Number.isInteger(value) || (value as number) <= 0) problems.push(`${key}: must be a positive integer (got ${JSON.stringify(value)})`);
 }
 
-/**
- * Checks a fully merged config once at startup. Collects every problem and throws one SPY_ERR_CONFIG_INVALID
- * listing them all, so a user fixes a file in one go. Returns the config deep-frozen.
- */
-export function validateConfig(config: CollectorConfig, sections: Record<string, SectionValidator> = {}): Readonly<CollectorConfig> {
-  const problems: string[] = [];
-  const known = ['db', 'receive', 'store', 'events', 'log', ...Object.keys(sections)];
-  checkKeys(config as Section, known, '', problems);
-
-  if (typeof config.db !== 'string' || config.db.trim() === '') problems.push('db: must be a file path');
-
-  const r = config.receive;
+function checkReceive(r: ReceiveConfig, problems: string[]): void {
   checkKeys(r as unknown as Section, ['http', 'grpc', 'token', 'maxBodyBytes', 'tls', 'grpcIdleSeconds', 'grpcKeepaliveSeconds', 'decodeThread'], 'receive.', problems);
   for (const key of ['http', 'grpc'] as const) {
     if (r[key] === 'off') continue;
-    try {
-      parseListenAddress(r[key], `receive.${key}`);
-    } catch (err) {
-      problems.push((err as Error).message);
-    }
+    attempt(problems, () => parseListenAddress(r[key], `receive.${key}`));
   }
   if (r.http === 'off' && r.grpc === 'off') problems.push('receive: at least one of receive.http and receive.grpc must be on');
   if (r.token !== null && (typeof r.token !== 'string' || r.token.length < 8)) {
@@ -67,41 +61,87 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   positiveInt(r.grpcKeepaliveSeconds, 'receive.grpcKeepaliveSeconds', problems);
   checkTls(r.tls, 'receive.tls', problems);
   if (typeof r.decodeThread !== 'boolean') problems.push(`receive.decodeThread: must be true or false (got ${JSON.stringify(r.decodeThread)})`);
+}
 
-  checkKeys(config.store as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans', 'memoryLimit', 'checkpointThreshold', 'threads'], 'store.', problems);
+function checkStore(s: StoreConfig, problems: string[]): void {
+  checkKeys(s as unknown as Section, ['maxQueuedEvents', 'maxBatchEvents', 'writers', 'dedupeSpans', 'memoryLimit', 'checkpointThreshold', 'threads'], 'store.', problems);
   for (const key of ['memoryLimit', 'checkpointThreshold'] as const) {
-    const size = config.store[key];
+    const size = s[key];
     if (typeof size !== 'string' || !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(size)) {
       problems.push(`store.${key}: must be a size like "64MB" or "2GB" (got ${JSON.stringify(size)})`);
     }
   }
-  if (!Number.isInteger(config.store.dedupeSpans) || config.store.dedupeSpans < 0) {
-    problems.push(`store.dedupeSpans: must be a whole number, 0 to turn duplicate detection off (got ${JSON.stringify(config.store.dedupeSpans)})`);
+  if (!Number.isInteger(s.dedupeSpans) || s.dedupeSpans < 0) {
+    problems.push(`store.dedupeSpans: must be a whole number, 0 to turn duplicate detection off (got ${JSON.stringify(s.dedupeSpans)})`);
   }
-  if (!Number.isInteger(config.store.writers) || config.store.writers < 1 || config.store.writers > 16) {
-    problems.push(`store.writers: must be an integer from 1 to 16 (got ${JSON.stringify(config.store.writers)})`);
+  if (!Number.isInteger(s.writers) || s.writers < 1 || s.writers > 16) {
+    problems.push(`store.writers: must be an integer from 1 to 16 (got ${JSON.stringify(s.writers)})`);
   }
-  positiveInt(config.store.threads, 'store.threads', problems);
-  positiveInt(config.store.maxQueuedEvents, 'store.maxQueuedEvents', problems);
-  positiveInt(config.store.maxBatchEvents, 'store.maxBatchEvents', problems);
+  positiveInt(s.threads, 'store.threads', problems);
+  positiveInt(s.maxQueuedEvents, 'store.maxQueuedEvents', problems);
+  positiveInt(s.maxBatchEvents, 'store.maxBatchEvents', problems);
+}
 
-  checkKeys(config.events as unknown as Section, ['routeRules', 'defaultRouteRules'], 'events.', problems);
+function checkEvents(e: EventsConfig, problems: string[]): void {
+  checkKeys(e as unknown as Section, ['routeRules', 'defaultRouteRules'], 'events.', problems);
   try {
-    compileRouteRules(config.events.routeRules);
+    compileRouteRules(e.routeRules);
   } catch (err) {
     problems.push(`events.routeRules: ${(err as Error).message}`);
   }
-  if (typeof config.events.defaultRouteRules !== 'boolean') problems.push('events.defaultRouteRules: must be true or false');
+  if (typeof e.defaultRouteRules !== 'boolean') problems.push('events.defaultRouteRules: must be true or false');
+}
 
-  checkKeys(config.log as unknown as Section, ['level'], 'log.', problems);
-  if (!LOG_LEVELS.includes(config.log.level)) problems.push(`log.level: must be one of ${LOG_LEVELS.join(', ')}`);
+function checkLog(l: LogConfig, problems: string[]): void {
+  checkKeys(l as unknown as Section, ['level'], 'log.', problems);
+  if (!LOG_LEVELS.includes(l.level)) problems.push(`log.level: must be one of ${LOG_LEVELS.join(', ')}`);
+}
+
+const CORE_SECTIONS: { [K in 'receive' | 'store' | 'events' | 'log']: (section: CollectorConfig[K], problems: string[]) => void } = {
+  receive: checkReceive,
+  store: checkStore,
+  events: checkEvents,
+  log: checkLog,
+};
+
+/** A section validator's error as problems, each starting with its key. */
+function sectionProblems(name: string, err: unknown): readonly string[] {
+  if (err instanceof ConfigProblems) return err.problems;
+  const message = (err as Error).message;
+  return [isUnder(message, name) ? message : `${name}: ${message}`];
+}
+
+/**
+ * Checks a fully merged config once at startup, the sections of `sections` included (they also check the files and
+ * ids they refer to). Collects every problem and throws one SPY_ERR_CONFIG_INVALID listing them all, so a user fixes
+ * a file in one go. A section or setting of the wrong kind (a string where a mapping belongs, …) is reported once,
+ * and nothing under it. Returns the config deep-frozen.
+ */
+export function validateConfig(config: CollectorConfig, sections: Record<string, SectionValidator> = {}): Readonly<CollectorConfig> {
+  const problems: string[] = [];
+  checkKeys(config as Section, ['db', ...Object.keys(CORE_SECTIONS), ...Object.keys(sections)], '', problems);
+  if (typeof config.db !== 'string' || config.db.trim() === '') problems.push('db: must be a file path');
+
+  const template = createDefaultConfig();
+  for (const [name, check] of Object.entries(CORE_SECTIONS) as Array<[keyof typeof CORE_SECTIONS, (s: unknown, p: string[]) => void]>) {
+    const wrong = checkShape(config[name], template[name], name, problems);
+    if (wrong.includes(name)) continue;
+    const found: string[] = [];
+    check(config[name], found);
+    problems.push(...found.filter((p) => !wrong.some((key) => isUnder(p, key))));
+  }
 
   const out: CollectorConfig = { ...config };
   for (const [name, validate] of Object.entries(sections)) {
+    const raw = config[name];
+    if (raw !== undefined && raw !== null && !isMapping(raw)) {
+      problems.push(`${name}: must be a mapping (got ${kindOf(raw)})`);
+      continue;
+    }
     try {
-      out[name] = validate(config[name]);
+      out[name] = validate(raw);
     } catch (err) {
-      problems.push(`${name}: ${(err as Error).message}`);
+      problems.push(...sectionProblems(name, err));
     }
   }
   if (problems.length) throw new SpyglassError('SPY_ERR_CONFIG_INVALID', '\n  - ' + problems.join('\n  - '));

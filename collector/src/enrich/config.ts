@@ -1,3 +1,8 @@
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { attempt, checkShape, isMapping, kindOf, throwProblems } from '../config/problems.js';
+import { parseHostingAsns } from './hosting-asns.js';
+
 /** The `enrichment:` section of the collector config. */
 export type IpListType = 'tor' | 'vpn' | 'datacenter' | 'allow' | 'block';
 
@@ -41,10 +46,6 @@ const KEYS = Object.keys(DEFAULT_ENRICH_CONFIG);
 const LIST_KEYS = ['name', 'type', 'file'];
 const PREFIX = 'enrichment';
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function nonEmptyString(v: unknown, key: string): string {
   if (typeof v !== 'string' || v.trim() === '') throw new Error(`${PREFIX}.${key} must be a non-empty string`);
   return v.trim();
@@ -57,44 +58,98 @@ function integer(v: unknown, key: string, min: number, max: number): number {
   return v;
 }
 
-function validateList(raw: unknown, index: number): IpListConfig {
+/** Throws `<key>: cannot read <file>: …` unless `file` is a readable file. */
+function checkReadable(file: string, key: string): void {
+  try {
+    if (!statSync(file).isFile()) throw new Error('not a file');
+    accessSync(file, constants.R_OK);
+  } catch (err) {
+    throw new Error(`${PREFIX}.${key}: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function validateList(raw: unknown, index: number, problems: string[]): IpListConfig | null {
   const at = `lists[${index}]`;
-  if (!isObject(raw)) throw new Error(`${PREFIX}.${at} must be an object with name, type and file`);
+  if (!isMapping(raw)) {
+    problems.push(`${PREFIX}.${at}: must be a mapping with name, type and file (got ${kindOf(raw)})`);
+    return null;
+  }
+  const before = problems.length;
   for (const k of Object.keys(raw)) {
-    if (!LIST_KEYS.includes(k)) throw new Error(`${PREFIX}.${at}.${k} is not a known key (${LIST_KEYS.join(', ')})`);
+    if (!LIST_KEYS.includes(k)) problems.push(`${PREFIX}.${at}.${k} is not a known key (${LIST_KEYS.join(', ')})`);
   }
   const type = raw.type;
   if (typeof type !== 'string' || !(IP_LIST_TYPES as readonly string[]).includes(type)) {
-    throw new Error(`${PREFIX}.${at}.type must be one of ${IP_LIST_TYPES.join(', ')}`);
+    problems.push(`${PREFIX}.${at}.type must be one of ${IP_LIST_TYPES.join(', ')}`);
   }
-  return Object.freeze({ name: nonEmptyString(raw.name, `${at}.name`), type: type as IpListType, file: nonEmptyString(raw.file, `${at}.file`) });
+  let name = '';
+  let file = '';
+  attempt(problems, () => (name = nonEmptyString(raw.name, `${at}.name`)));
+  attempt(problems, () => (file = nonEmptyString(raw.file, `${at}.file`)));
+  return problems.length === before ? Object.freeze({ name, type: type as IpListType, file }) : null;
 }
 
-/** Applies defaults and checks every key; throws an Error naming the bad key. Returns a frozen config. */
+/**
+ * Applies defaults and checks every key, and (when enrichment is on) that the files it names can be read. Throws a
+ * ConfigProblems naming each bad key. Returns a frozen config.
+ */
 export function validateEnrichConfig(raw: unknown): EnrichConfig {
   if (raw === undefined || raw === null) return DEFAULT_ENRICH_CONFIG;
-  if (!isObject(raw)) throw new Error(`${PREFIX} must be an object`);
+  if (!isMapping(raw)) throw new Error(`${PREFIX}: must be a mapping (got ${kindOf(raw)})`);
+  const problems: string[] = [];
   for (const k of Object.keys(raw)) {
-    if (!KEYS.includes(k)) throw new Error(`${PREFIX}.${k} is not a known key (${KEYS.join(', ')})`);
+    if (!KEYS.includes(k)) problems.push(`${PREFIX}.${k} is not a known key (${KEYS.join(', ')})`);
   }
+  checkShape(raw, DEFAULT_ENRICH_CONFIG, PREFIX, problems);
   const cfg: EnrichConfig = { ...DEFAULT_ENRICH_CONFIG, lists: [] };
   if (raw.enabled !== undefined) {
-    if (typeof raw.enabled !== 'boolean') throw new Error(`${PREFIX}.enabled must be true or false`);
-    cfg.enabled = raw.enabled;
+    if (typeof raw.enabled !== 'boolean') problems.push(`${PREFIX}.enabled must be true or false`);
+    else cfg.enabled = raw.enabled;
   }
-  if (raw.lists !== undefined) {
-    if (!Array.isArray(raw.lists)) throw new Error(`${PREFIX}.lists must be a list`);
-    cfg.lists = raw.lists.map(validateList);
+  if (Array.isArray(raw.lists)) {
     const names = new Set<string>();
-    for (const [i, l] of cfg.lists.entries()) {
-      if (names.has(l.name)) throw new Error(`${PREFIX}.lists[${i}].name ${JSON.stringify(l.name)} is used twice`);
-      names.add(l.name);
-    }
+    raw.lists.forEach((item: unknown, i) => {
+      const list = validateList(item, i, problems);
+      if (!list) return;
+      if (names.has(list.name)) problems.push(`${PREFIX}.lists[${i}].name ${JSON.stringify(list.name)} is used twice`);
+      names.add(list.name);
+      cfg.lists.push(list);
+      if (cfg.enabled) attempt(problems, () => checkReadable(list.file, `lists[${i}].file`));
+    });
   }
-  if (raw.listReloadSeconds !== undefined) cfg.listReloadSeconds = integer(raw.listReloadSeconds, 'listReloadSeconds', 0, 86_400);
-  if (raw.hostingAsnsFile !== undefined && raw.hostingAsnsFile !== null) cfg.hostingAsnsFile = nonEmptyString(raw.hostingAsnsFile, 'hostingAsnsFile');
-  if (raw.networkCacheSize !== undefined) cfg.networkCacheSize = integer(raw.networkCacheSize, 'networkCacheSize', 1, 10_000_000);
-  if (raw.userAgentCacheSize !== undefined) cfg.userAgentCacheSize = integer(raw.userAgentCacheSize, 'userAgentCacheSize', 1, 10_000_000);
+  attempt(problems, () => {
+    if (raw.listReloadSeconds !== undefined) cfg.listReloadSeconds = integer(raw.listReloadSeconds, 'listReloadSeconds', 0, 86_400);
+  });
+  attempt(problems, () => {
+    if (raw.hostingAsnsFile === undefined || raw.hostingAsnsFile === null) return;
+    const file = nonEmptyString(raw.hostingAsnsFile, 'hostingAsnsFile');
+    cfg.hostingAsnsFile = file;
+    if (cfg.enabled) checkHostingAsnsFile(file);
+  });
+  attempt(problems, () => {
+    if (raw.networkCacheSize !== undefined) cfg.networkCacheSize = integer(raw.networkCacheSize, 'networkCacheSize', 1, 10_000_000);
+  });
+  attempt(problems, () => {
+    if (raw.userAgentCacheSize !== undefined) cfg.userAgentCacheSize = integer(raw.userAgentCacheSize, 'userAgentCacheSize', 1, 10_000_000);
+  });
+  throwProblems(problems);
   Object.freeze(cfg.lists);
   return Object.freeze(cfg);
+}
+
+/** The hosting ASN list must be readable YAML in the bundled list's format. */
+function checkHostingAsnsFile(file: string): void {
+  const key = `${PREFIX}.hostingAsnsFile`;
+  checkReadable(file, 'hostingAsnsFile');
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${key}: ${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    parseHostingAsns(doc, file);
+  } catch (err) {
+    throw new Error(`${key}: ${(err as Error).message}`, { cause: err });
+  }
 }

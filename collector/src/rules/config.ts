@@ -1,3 +1,7 @@
+import { resolve, sep } from 'node:path';
+import { attempt, checkShape, isMapping, isUnder, kindOf, throwProblems } from '../config/problems.js';
+import { findRuleFiles, loadCatalog } from './catalog.js';
+import type { Catalog } from './catalog.js';
 import { parseDurationSeconds } from './duration.js';
 import type { Thresholds } from './score.js';
 
@@ -71,12 +75,55 @@ export function validateThresholds(raw: unknown, prefix = 'rules.thresholds'): T
   return { review, block };
 }
 
-/** Validates the `rules:` section; throws an Error naming the bad key. Missing keys take their defaults. */
+/**
+ * The built-in presets and rules plus those of `files`: what rules.preset, enable and disable may name. Rule ids are
+ * only checked when every rule file could be read (an id may come from a file that could not).
+ */
+function checkReferences(config: RulesConfig, problems: string[], filesOk: boolean): void {
+  const paths: string[] = [];
+  config.files.forEach((path, i) => {
+    try {
+      findRuleFiles(path);
+      paths.push(path);
+    } catch (err) {
+      problems.push(`rules.files[${i}]: ${(err as Error).message}`);
+    }
+  });
+  let catalog: Catalog;
+  try {
+    catalog = loadCatalog(paths);
+  } catch (err) {
+    // The message names the broken file; report it under the rules.files entry holding that file.
+    const message = (err as Error).message;
+    const i = config.files.findIndex((p) => message.startsWith(resolve(p) + sep) || message.startsWith(resolve(p) + ':'));
+    problems.push(`${i >= 0 ? `rules.files[${i}]` : 'rules.files'}: ${message}`);
+    return;
+  }
+  if (!catalog.presets.has(config.preset)) {
+    problems.push(`rules.preset: unknown preset ${JSON.stringify(config.preset)} (known: ${[...catalog.presets.keys()].sort().join(', ')})`);
+  }
+  if (!filesOk || paths.length < config.files.length) return;
+  for (const key of ['enable', 'disable'] as const) {
+    config[key].forEach((id, i) => {
+      if (!catalog.rules.has(id)) problems.push(`rules.${key}[${i}]: unknown rule id ${JSON.stringify(id)}`);
+    });
+  }
+}
+
+/**
+ * Validates the `rules:` section, missing keys taking their defaults, and checks that the preset, rule ids and rule
+ * files it names exist (user rule files may add rule ids). Throws a ConfigProblems naming each bad key.
+ */
 export function validateRulesConfig(raw: unknown): RulesConfig {
   if (raw === undefined || raw === null) return structuredClone({ ...DEFAULT_RULES_CONFIG, thresholds: { ...DEFAULT_RULES_CONFIG.thresholds } });
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('rules must be an object');
-  const r = raw as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (!KEYS.has(k)) throw new Error(`rules.${k} is not a known key (${[...KEYS].join(', ')})`);
+  if (!isMapping(raw)) throw new Error(`rules: must be a mapping (got ${kindOf(raw)})`);
+  const r = raw;
+  const problems: string[] = [];
+  for (const k of Object.keys(r)) if (!KEYS.has(k)) problems.push(`rules.${k} is not a known key (${[...KEYS].join(', ')})`);
+  const wrong = checkShape(r, DEFAULT_RULES_CONFIG, 'rules', problems);
+  const set = (key: keyof RulesConfig, check: () => void) => {
+    if (r[key] !== undefined && !wrong.includes(`rules.${key}`)) attempt(problems, check);
+  };
   const out: RulesConfig = {
     ...DEFAULT_RULES_CONFIG,
     thresholds: { ...DEFAULT_RULES_CONFIG.thresholds },
@@ -84,34 +131,41 @@ export function validateRulesConfig(raw: unknown): RulesConfig {
     enable: [],
     disable: [],
   };
-  if (r.preset !== undefined) {
+  set('preset', () => {
     if (typeof r.preset !== 'string' || !/^[a-z0-9_]+$/.test(r.preset)) throw new Error('rules.preset must be a preset name like api_protection');
     out.preset = r.preset;
-  }
-  if (r.files !== undefined) out.files = stringList(r.files, 'files');
-  if (r.enable !== undefined) out.enable = stringList(r.enable, 'enable');
-  if (r.disable !== undefined) out.disable = stringList(r.disable, 'disable');
-  if (r.thresholds !== undefined) out.thresholds = validateThresholds(r.thresholds);
-  if (r.stateFile !== undefined && r.stateFile !== null) {
+  });
+  set('files', () => (out.files = stringList(r.files, 'files')));
+  set('enable', () => (out.enable = stringList(r.enable, 'enable')));
+  set('disable', () => (out.disable = stringList(r.disable, 'disable')));
+  set('thresholds', () => (out.thresholds = validateThresholds(r.thresholds)));
+  set('stateFile', () => {
+    if (r.stateFile === null) return;
     if (typeof r.stateFile !== 'string' || r.stateFile.trim() === '') throw new Error('rules.stateFile must be a file path');
     out.stateFile = r.stateFile;
-  }
-  if (r.apiToken !== undefined && r.apiToken !== null) {
+  });
+  set('apiToken', () => {
+    if (r.apiToken === null) return;
     if (typeof r.apiToken !== 'string' || r.apiToken.length < 8) throw new Error('rules.apiToken must be a string of at least 8 characters');
     out.apiToken = r.apiToken;
-  }
-  if (r.matchTtl !== undefined) {
+  });
+  set('matchTtl', () => {
     parseDurationSeconds(r.matchTtl, 'rules.matchTtl');
     out.matchTtl = String(r.matchTtl);
-  }
-  if (r.flushInterval !== undefined) {
+  });
+  set('flushInterval', () => {
     const s = parseDurationSeconds(r.flushInterval, 'rules.flushInterval');
     if (s > 5) throw new Error('rules.flushInterval must be at most 5s (identities must show up in SQL within 5 s)');
     out.flushInterval = String(r.flushInterval);
-  }
-  if (r.maxIdentities !== undefined) {
+  });
+  set('maxIdentities', () => {
     if (!Number.isInteger(r.maxIdentities) || (r.maxIdentities as number) < 1000) throw new Error('rules.maxIdentities must be an integer ≥ 1000');
     out.maxIdentities = r.maxIdentities as number;
+  });
+  // Only when the section names something: the built-in default preset needs no check.
+  if (['preset', 'files', 'enable', 'disable'].some((k) => r[k] !== undefined)) {
+    checkReferences(out, problems, !problems.some((p) => isUnder(p, 'rules.files')));
   }
+  throwProblems(problems);
   return out;
 }

@@ -1,12 +1,16 @@
+import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { parseListenAddress } from '../../src/config/address.js';
 import { createDefaultConfig } from '../../src/config/defaults.js';
+import { builtinExtensions } from '../../src/extensions.js';
 import { openDatabase } from '../../src/store/database.js';
+import { SPYGLASS_BIN } from '../../../test/helpers/child.js';
 import { tempDir } from '../../../test/helpers/temp.js';
 
 const tmp = tempDir();
@@ -17,6 +21,56 @@ function file(name: string, text: string): string {
   writeFileSync(p, text);
   return p;
 }
+
+function problemsOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return '';
+}
+
+const validators = Object.fromEntries(builtinExtensions().flatMap((e) => (e.section && e.validate ? [[e.section, e.validate]] : [])));
+
+/** A config with mistakes of every kind: sections of the wrong type, and names of presets, rules and files that do not exist. */
+function mistakesFile(): string {
+  const rules = join(tmp.dir, 'user-rules', 'my-rule');
+  mkdirSync(rules, { recursive: true });
+  writeFileSync(join(rules, 'rule.yaml'), 'id: my-rule\nname: mine\ndescription: d\nsource: test\nweight: high\nkind: event\nfilter: {http_method: HEAD}\n');
+  return file(
+    'mistakes.yaml',
+    [
+      'receive: "127.0.0.1:0"',
+      'store: 5',
+      'events:',
+      '  routeRules: { path: /login }',
+      'log:',
+      '  level: loud',
+      'rules:',
+      '  preset: nope',
+      `  files: [${JSON.stringify(join(tmp.dir, 'user-rules'))}]`,
+      '  enable: [my-rule]',
+      '  disable: [no-such-rule]',
+      'enrichment:',
+      '  lists:',
+      '    - { name: tor, type: tor, file: /nonexistent.txt }',
+      'sql: [127.0.0.1:5433]',
+      '',
+    ].join('\n'),
+  );
+}
+
+const MISTAKES = [
+  /receive: must be a mapping \(got a string\)/,
+  /store: must be a mapping \(got a number\)/,
+  /events\.routeRules: must be a list \(got a mapping\)/,
+  /log\.level: must be one of/,
+  /rules\.preset: unknown preset "nope" \(known: .*api_protection, .*empty, /,
+  /rules\.disable\[0\]: unknown rule id "no-such-rule"/,
+  /enrichment\.lists\[0\]\.file: cannot read \/nonexistent\.txt/,
+  /sql: must be a mapping \(got a list\)/,
+];
 
 describe('config', () => {
   it('defaults to loopback listeners and ./data/spyglass.duckdb', () => {
@@ -62,6 +116,46 @@ describe('config', () => {
     expect(message).toMatch(/events\.routeRules: route rule 0: path must be a string starting with "\/"/);
     expect(message).toMatch(/log\.level: must be one of/);
   });
+
+  it('lists every mistake by its key, wrong section types and unknown presets, rule ids and files included', () => {
+    // The flags set receive and sql too: a mapping given later does not hide the file's mistake.
+    const message = problemsOf(() =>
+      validateConfig(loadConfig({ file: mistakesFile(), overrides: { receive: { http: '127.0.0.1:0' }, sql: { listen: 'off' } } }), validators),
+    );
+    for (const mistake of MISTAKES) expect(message).toMatch(mistake);
+    expect(message.split('\n  - ').slice(1)).toHaveLength(MISTAKES.length); // nothing under a wrong section, nothing else
+    expect(message).not.toMatch(/my-rule|undefined/);
+  });
+
+  it('reports a list or a scalar where a mapping belongs once, and a mapping where a list belongs', () => {
+    const message = problemsOf(() =>
+      validateConfig(loadConfig({ overrides: { receive: { tls: ['cert'] }, log: 'debug', events: { routeRules: 'x' }, rules: 'on' } as never }), validators),
+    );
+    expect(message.split('\n  - ').slice(1)).toEqual([
+      'receive.tls: must be a mapping { cert, key } with PEM contents (got a list)',
+      'events.routeRules: must be a list (got a string)',
+      'log: must be a mapping (got a string)',
+      'rules: must be a mapping (got a string)',
+    ]);
+  });
+
+  it('an empty section takes its defaults', () => {
+    expect(validateConfig(loadConfig({ file: file('empty-sections.yaml', 'receive:\nstore:\nrules:\n') }), validators).receive.http).toBe('127.0.0.1:4318');
+  });
+
+  it('collector --config with every mistake: exit 2, each named by its key, before the database is created', async () => {
+    const dir = join(tmp.dir, 'e2e');
+    mkdirSync(dir);
+    const args = ['collector', '--config', mistakesFile(), '--db', join(dir, 'x.duckdb'), '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', 'off'];
+    const r = await promisify(execFile)(process.execPath, [SPYGLASS_BIN, ...args], { timeout: 60_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/SPY_ERR_CONFIG_INVALID/);
+    for (const mistake of MISTAKES) expect(r.stderr).toMatch(mistake);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 60_000);
 
   it('opens the database with the store settings (memory limit, checkpoint threshold, threads)', async () => {
     const instance = await openDatabase(join(tmp.dir, 'settings.duckdb'), { memoryLimit: '256MB', checkpointThreshold: '48MB', threads: 3 });
