@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Catalog } from './catalog.js';
 import type { RulesConfig } from './config.js';
 import { validateThresholds } from './config.js';
@@ -49,8 +50,15 @@ export function readRulesState(file: string | null): RulesState {
 /** Writes atomically (temp file + rename) so a watcher never reads half a file. */
 export function writeRulesState(file: string, state: RulesState): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2) + '\n');
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2) + '\n');
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    const reason = e.code === 'ENOENT' ? `its directory ${dirname(file)} does not exist` : e.code === 'EACCES' || e.code === 'EPERM' ? `no permission to write in ${dirname(file)}` : e.message;
+    throw new Error(`cannot write the rules state file ${file}: ${reason}`, { cause: err });
+  }
 }
 
 export function setRuleEnabled(state: RulesState, id: string, enabled: boolean): RulesState {

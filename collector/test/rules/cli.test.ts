@@ -54,6 +54,13 @@ describe('cli.ts spyglass rules', () => {
     await expect(run(['rules', 'enable', 'nope-rule', '--db', db])).rejects.toThrow(/unknown rule "nope-rule"/);
   });
 
+  it('names the state file and the missing directory when it cannot write the state, leaving no temp file', async () => {
+    const state = join(dir, 'missing', 's.json');
+    await expect(run(['rules', 'enable', 'b19-night-activity', '--db', db, '--state', state])).rejects.toThrow(
+      `cannot write the rules state file ${state}: its directory ${join(dir, 'missing')} does not exist`,
+    );
+  });
+
   it('shows one rule with its presets and cases', async () => {
     const out = await run(['rules', 'show', 'http-probing', '--db', db]);
     expect(out).toMatch(/http-probing: HTTP probing {2}\[enabled, extreme\]/);
