@@ -99,7 +99,7 @@ describe('spyglass CLI', () => {
 
     const r = await spyglass(['sql', "SELECT 41 + 1 AS answer, count(*) AS events, current_setting('threads') AS threads FROM events", '--db', live, '--sql', address, '--format', 'json']);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ answer: 42, events: '0', threads: '3' }); // store.threads reached DuckDB
+    expect(JSON.parse(r.stdout)).toEqual({ answer: 42, events: 0, threads: 3 }); // store.threads reached DuckDB
 
     const nothing = await spyglass(['sql', 'SELECT 1', '--db', live, '--sql', '127.0.0.1:1']);
     expect(nothing.code).toBe(1);

@@ -3,9 +3,16 @@ import { dirname } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { SpyglassError } from '../errors.js';
 
-/** Opens (creating if needed) the DuckDB file. A file held by another process is a clear SPY_ERR_DB_LOCKED. */
-export async function openDatabase(path: string, options: { memoryLimit?: string; checkpointThreshold?: string; threads?: number } = {}): Promise<DuckDBInstance> {
-  if (path !== ':memory:') {
+/**
+ * Opens (creating if needed) the DuckDB file. A file held by another process is a clear SPY_ERR_DB_LOCKED. Read-only
+ * takes a shared lock (so a running collector's exclusive one still shows as locked) and replays a WAL left by a
+ * collector that died in memory, leaving both files as they are.
+ */
+export async function openDatabase(
+  path: string,
+  options: { memoryLimit?: string; checkpointThreshold?: string; threads?: number; readOnly?: boolean } = {},
+): Promise<DuckDBInstance> {
+  if (path !== ':memory:' && !options.readOnly) {
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (err) {
@@ -19,6 +26,7 @@ export async function openDatabase(path: string, options: { memoryLimit?: string
       ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
       ...(options.checkpointThreshold ? { checkpoint_threshold: options.checkpointThreshold } : {}),
       ...(options.threads ? { threads: String(options.threads) } : {}),
+      ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}),
     });
   } catch (err) {
     const msg = (err as Error).message ?? String(err);

@@ -7,7 +7,7 @@
  */
 import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { PgError } from './pg-error.js';
-import { calledFunctions, type SqlStatement } from './sql-lexer.js';
+import { calledFunctions, splitSql, type SqlStatement } from './sql-lexer.js';
 
 export interface LockDownOptions {
   /** Directories that stay readable/writable (snapshots, exports). Must exist; empty by default. */
@@ -133,4 +133,37 @@ export function explainedStatement(stmt: SqlStatement): string | null {
   }
   while (t[i]?.kind === 'word' && (t[i].value === 'analyze' || t[i].value === 'analyse' || t[i].value === 'verbose')) i++;
   return i < t.length ? stmt.text.slice(t[i].start) : '';
+}
+
+/**
+ * Prepares one statement under these rules: its text, the statement an EXPLAIN explains (prepared and checked on
+ * its own), then the prepared statement's type. `toSql` gives the SQL DuckDB runs for a statement (the endpoint
+ * rewrites some PostgreSQL forms). The caller owns the returned statement.
+ */
+export async function prepareChecked(
+  conn: DuckDBConnection,
+  stmt: SqlStatement,
+  toSql: (s: SqlStatement) => string = (s) => s.text,
+): Promise<{ prepared: DuckDBPreparedStatement; explain: boolean }> {
+  checkStatementText(stmt);
+  const inner = explainedStatement(stmt);
+  if (inner !== null) {
+    const [explained] = splitSql(inner);
+    if (!explained) throw new PgError('42601', 'EXPLAIN needs a statement');
+    checkStatementText(explained);
+    const check = await conn.prepare(toSql(explained));
+    try {
+      checkStatementType(check);
+    } finally {
+      check.destroySync();
+    }
+  }
+  const prepared = await conn.prepare(toSql(stmt));
+  try {
+    checkStatementType(prepared);
+  } catch (err) {
+    prepared.destroySync();
+    throw err;
+  }
+  return { prepared, explain: inner !== null };
 }

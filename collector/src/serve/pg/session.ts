@@ -30,7 +30,7 @@ import { planEmulated, type EmulatedCommand, type EmulatedResult } from './emula
 import { PgError, toPgError } from './pg-error.js';
 import { pgColumnType, typeSize, OID } from './pg-types.js';
 import type { QueryLimiter } from './query-limiter.js';
-import { checkStatementText, checkStatementType, explainedStatement } from './sandbox.js';
+import { prepareChecked } from './sandbox.js';
 import { SessionParameters } from './session-parameters.js';
 import { splitSql, type SqlStatement } from './sql-lexer.js';
 import { bindParameters } from './bind-parameters.js';
@@ -443,31 +443,12 @@ export class Session {
     if (stmt === null) return { stmt, emulated: null, duck: null, explain: false, paramOids };
     const emulated = planEmulated(stmt, this.params!);
     if (emulated) return { stmt, emulated, duck: null, explain: false, paramOids };
-    checkStatementText(stmt);
-    const inner = explainedStatement(stmt);
-    if (inner !== null) {
-      const [explained] = splitSql(inner);
-      if (!explained) throw new PgError('42601', 'EXPLAIN needs a statement');
-      checkStatementText(explained);
-      const check = await this.conn!.prepare(rewriteForDuckDB(explained, this.params!));
-      try {
-        checkStatementType(check);
-      } finally {
-        check.destroySync();
-      }
-    }
-    const duck = await this.conn!.prepare(rewriteForDuckDB(stmt, this.params!));
-    try {
-      checkStatementType(duck);
-    } catch (err) {
-      duck.destroySync();
-      throw err;
-    }
+    const { prepared: duck, explain } = await prepareChecked(this.conn!, stmt, (s) => rewriteForDuckDB(s, this.params!));
     const oids = [...paramOids];
     for (let i = 0; i < duck.parameterCount; i++) {
       if (!oids[i]) oids[i] = parameterOid(duck, i + 1);
     }
-    return { stmt, emulated: null, duck, explain: inner !== null, paramOids: oids };
+    return { stmt, emulated: null, duck, explain, paramOids: oids };
   }
 
   /** Rejects statements inside a failed transaction block, as PostgreSQL does. */
