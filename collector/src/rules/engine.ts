@@ -1,4 +1,5 @@
 import { unwatchFile, watchFile } from 'node:fs';
+import type { Stats } from 'node:fs';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
@@ -297,7 +298,9 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
     timers.push(setInterval(() => void runSqlRules(true), 1000));
     for (const t of timers) t.unref();
   }
-  const onStateChange = (): void => {
+  const onStateChange = (curr: Stats, prev: Stats): void => {
+    // watchFile also calls once when the file is missing (every field zero in both): nothing changed then.
+    if (closed || (curr.mtimeMs === prev.mtimeMs && curr.size === prev.size && curr.ino === prev.ino)) return;
     reload().catch((err: unknown) => {
       stats.errors++;
       log.error({ err }, 'rules state file change could not be applied; keeping the previous rules');
@@ -311,7 +314,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   if (config.files.length > 0 && deps.timers !== false) {
     const poll = setInterval(() => {
       const now = userRulesFingerprint(config.files);
-      if (now === userRules) return;
+      if (now === userRules || closed) return;
       userRules = now;
       reload().catch((err: unknown) => {
         stats.errors++;

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCaseEvents } from '../../src/rules/cases/case-events.js';
 import { appendEvents } from '../../src/rules/cases/append-events.js';
@@ -104,6 +105,14 @@ describe('engine.ts createRuleEngine()', () => {
     await engine.consume(attack(nowUs()));
     await engine.flush();
     expect(await db.rows(`SELECT * FROM rule_hits WHERE rule_id = 'b06-vulnerable-url'`)).toEqual([]);
+  });
+
+  it('does not reload while the state file stays missing (watchFile reports a missing file once)', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger, stateFile: join(db.dir, 'never-written.rules.json') });
+    await new Promise((r) => setTimeout(r, 1500)); // three polls of the state file
+    expect(lines.filter((l) => l.includes('rules reloaded'))).toEqual([]);
   });
 
   it('applies edited, broken and fixed user rule files without a restart, keeping the last good rules meanwhile', async () => {
