@@ -20,6 +20,8 @@ const children: ChildService[] = [];
 type Row = Record<string, unknown>;
 let demoRows: Row[] = [];
 let cjsRows: Row[] = [];
+let esmRows: Row[] = [];
+let esmExit: number | null = null;
 let demoExit: number | null = null;
 let cjsExit: number | null = null;
 
@@ -85,7 +87,15 @@ beforeAll(async () => {
   await call(`${base}/settings/email`, { method: 'POST', headers: { 'x-demo-user': 'frank', 'user-agent': 'e2e-cjs-email' } });
   cjsExit = await cjs.stop();
 
+  // 3. A plain node:http ES-module app under --import: it never require()s http.
+  const esm = await startChildService(['--import', '@spyglass/instrumentation/register', 'test/fixtures/esm-app.mjs'], serviceEnv('esm-app', {}), root);
+  children.push(esm);
+  await call(`http://127.0.0.1:${esm.port}/home`, { headers: { 'x-demo-user': 'hana', 'user-agent': 'e2e-esm-user' } });
+  await call(`http://127.0.0.1:${esm.port}/about`, { headers: { 'user-agent': 'e2e-esm-anon' } });
+  esmExit = await esm.stop();
+
   demoRows = await collector.query("SELECT * FROM events WHERE service_name = 'demo-api'");
+  esmRows = await collector.query("SELECT * FROM events WHERE service_name = 'esm-app'");
   cjsRows = await collector.query("SELECT * FROM events WHERE service_name = 'cjs-app'");
 }, 120_000);
 
@@ -101,6 +111,13 @@ describe('instrumentation end to end (demo API under --import, CJS app under --r
     expect(cjsExit).toBe(0);
     expect(demoRows).toHaveLength(12);
     expect(cjsRows).toHaveLength(3);
+  });
+
+  it('instruments a plain node:http ES-module app under --import (it imports http without require)', () => {
+    expect(esmExit).toBe(0);
+    expect(esmRows).toHaveLength(2);
+    expect(byAgent(esmRows, 'e2e-esm-user')).toMatchObject({ identity: 'hana', identity_kind: 'user', url_path: '/home', status_code: 200 });
+    expect(byAgent(esmRows, 'e2e-esm-anon')).toMatchObject({ identity: '127.0.0.*', identity_kind: 'network', url_path: '/about' });
   });
 
   it('identifies anonymous IPv4 and IPv6 clients by network', () => {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
@@ -54,5 +55,11 @@ export function startSpyglass(options: SpyglassOptions = {}): SpyglassSdk {
     ...(process.env.OTEL_LOGS_EXPORTER?.trim() ? {} : { logRecordProcessors: [] }),
   });
   sdk.start();
+  // The HTTP instrumentation patches node:http and node:https when they are require()d, on Server.prototype, which
+  // every importer shares. An ES-module app imports them without require(), so the patch would never happen: load
+  // them through require() once, now that the hook is in place.
+  const requireBuiltin = createRequire(import.meta.url);
+  requireBuiltin('http');
+  requireBuiltin('https');
   return { sdk, shutdown: () => sdk.shutdown() };
 }
