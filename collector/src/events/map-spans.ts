@@ -45,6 +45,15 @@ function pathFromUrl(full: string): { path: string; query: string | undefined } 
   }
 }
 
+/** The methods of RFC 9110, PATCH and QUERY: the semantic conventions' default set of known HTTP methods. */
+const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'QUERY', 'TRACE']);
+
+/** The method upper-cased, or `_OTHER` (as the semantic conventions ask) for any other value. */
+function knownMethod(method: string): string {
+  const upper = method.toUpperCase();
+  return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
+}
+
 /**
  * Turns one decoded export request into security events. Pure: no I/O, no clock. A span becomes an event when it
  * is a SERVER span with an HTTP method; a span that is one but lacks what an event needs is rejected with a reason.
@@ -126,7 +135,7 @@ export function mapSpansToEvents(req: TraceRequest, classifier: RouteClassifier)
           continue;
         }
 
-        const methodUpper = method.toUpperCase();
+        const methodUpper = knownMethod(method);
         const eventType = resolveEventType(anyToString(f.eventType) || undefined, classifier, {
           method: methodUpper,
           route,

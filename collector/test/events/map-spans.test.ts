@@ -66,6 +66,12 @@ describe('map-spans.ts', () => {
     expect(mapSpansToEvents(decodeProtobufRequest(exactProtobuf(backwards)), classifier).events[0].durationMs).toBeNull();
   });
 
+  it('upper-cases known HTTP methods and stores any other value as _OTHER, as the semantic conventions say', () => {
+    const methodOf = (m: string) => mapSpansToEvents(req(span({ 'http.request.method': m, 'client.address': '192.0.2.1' })), classifier).events[0].httpMethod;
+    expect(['get', 'Post', 'PATCH', 'query', 'OPTIONS'].map(methodOf)).toEqual(['GET', 'POST', 'PATCH', 'QUERY', 'OPTIONS']);
+    expect(['FOO', 'PROPFIND', '_OTHER', 'GET ', 'x'.repeat(100)].map(methodOf)).toEqual(Array(5).fill('_OTHER'));
+  });
+
   it('prefers the stable name when a span carries both old and new', () => {
     const [e] = mapSpansToEvents(
       req(span({ 'http.status_code': 500, 'http.response.status_code': 200, 'http.method': 'PUT', 'http.request.method': 'GET', 'client.address': '192.0.2.1' })),
