@@ -2,6 +2,13 @@ import { SpyglassError } from '../errors.js';
 import type { TraceRequest } from './otlp-types.js';
 
 /**
+ * A span time written as a bare JSON number: JSON.parse would round it to a double (~256 ns at today's times), so it
+ * is quoted first and read exactly, as a decimal string. Inside a JSON string a quote is always escaped, so this
+ * cannot match there.
+ */
+const BARE_SPAN_TIME = /("(?:start|end)TimeUnixNano"\s*:\s*)(\d+)(?=\s*[,}])/g;
+
+/**
  * OTLP/JSON → decoded request. OTLP/JSON is proto3 JSON with hex ids and integer enums; int64 fields may be
  * numbers or strings. Values are left as they are here and read leniently by the events stage; this step checks
  * only the structure every later step relies on, and names the first place that is wrong.
@@ -9,7 +16,8 @@ import type { TraceRequest } from './otlp-types.js';
 export function decodeJsonRequest(body: Uint8Array | string): TraceRequest {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+    parsed = JSON.parse(text.replace(BARE_SPAN_TIME, '$1"$2"'));
   } catch (err) {
     throw new SpyglassError('SPY_ERR_DECODE_JSON', (err as Error).message, { cause: err });
   }

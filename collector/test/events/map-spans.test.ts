@@ -1,6 +1,7 @@
 import { compileRouteRules, DEFAULT_ROUTE_RULES } from '@spyglass/core';
 import { describe, expect, it } from 'vitest';
 import type { OtlpSpan, TraceRequest } from '../../src/decode/otlp-types.js';
+import { decodeJsonRequest } from '../../src/decode/json.js';
 import { decodeProtobufRequest, ExportTraceServiceRequest } from '../../src/decode/protobuf.js';
 import { mapSpansToEvents } from '../../src/events/map-spans.js';
 import { FIELD_LIMITS } from '../../src/events/limits.js';
@@ -64,6 +65,17 @@ describe('map-spans.ts', () => {
     expect(mapSpansToEvents(decodeProtobufRequest(exactProtobuf(short)), classifier).events[0].durationMs).toBe(1.234567);
     const backwards = span({ 'http.request.method': 'GET', 'client.address': '192.0.2.1' }, { startTimeUnixNano: String(start), endTimeUnixNano: String(start - 1n) });
     expect(mapSpansToEvents(decodeProtobufRequest(exactProtobuf(backwards)), classifier).events[0].durationMs).toBeNull();
+  });
+
+  it('keeps span times written as bare JSON numbers exact, and leaves look-alikes inside strings alone', () => {
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331",
+      "kind":2,"startTimeUnixNano":1796320681746000123, "endTimeUnixNano" : 1796320681751000123,
+      "attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}},{"key":"client.address","value":{"stringValue":"192.0.2.1"}},
+      {"key":"url.path","value":{"stringValue":"/x\\"startTimeUnixNano\\":1}"}}]}]}]}]}`;
+    const [e] = mapSpansToEvents(decodeJsonRequest(body), classifier).events;
+    expect(e.timeUs).toBe(1796320681746000);
+    expect(e.durationMs).toBe(5);
+    expect(e.urlPath).toBe('/x"startTimeUnixNano":1}');
   });
 
   it('upper-cases known HTTP methods and stores any other value as _OTHER, as the semantic conventions say', () => {
