@@ -75,7 +75,9 @@ afterAll(async () => {
 
 describe('GET /metrics', () => {
   it('needs the collector token when one is set', async () => {
-    expect((await fetch(`${collector.addresses.http}/metrics`)).status).toBe(401);
+    const denied = await fetch(`${collector.addresses.http}/metrics`);
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get('www-authenticate')).toBe('Bearer');
     expect((await fetch(`${collector.addresses.http}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
   });
 

@@ -113,8 +113,10 @@ describe('OTLP/HTTP rejects bad input with the right status and keeps serving', 
       headers: { 'content-type': 'application/json', authorization: 'Bearer wrong-token' },
     });
     expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
     const anon = await fetch(`${collector.addresses.http}/v1/traces`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     expect(anon.status).toBe(401);
+    expect(anon.headers.get('www-authenticate')).toBe('Bearer');
   });
 
   it('answers 405 to other methods on /v1/traces', async () => {

@@ -28,6 +28,7 @@ function sendResult(reply: FastifyReply, encoding: OtlpEncoding, result: ExportR
 function sendError(reply: FastifyReply, encoding: OtlpEncoding, err: SpyglassError): FastifyReply {
   reply.code(err.httpStatus);
   if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+  if (err.httpStatus === 401) reply.header('www-authenticate', 'Bearer'); // RFC 9110 §11.6.1: a 401 names its scheme
   if (encoding === 'protobuf') return reply.type(PROTOBUF).send(Buffer.from(encodeRpcStatus(err.grpcCode, err.message)));
   return reply.type(JSON_TYPE).send({ code: err.grpcCode, message: err.message, errorCode: err.code });
 }

@@ -36,7 +36,7 @@ export function rulesExtension(): CollectorExtension {
                 message: 'the rules API is read-only until rules.apiToken (SPYGLASS_API_TOKEN) is set; or use `npx spyglass rules …` on the collector host',
               });
             } else if (!(write ? mayWrite : mayRead)(req.headers.authorization)) {
-              await reply.code(401).send({ error: 'unauthorized', message: 'missing or wrong bearer token' });
+              await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'missing or wrong bearer token' });
             }
           });
           await scope.register(engine.api);

@@ -46,7 +46,7 @@ export function registerMetricsRoute(app: FastifyInstance, options: MetricsRoute
   const authorized = createBearerCheck(options.token);
   app.get('/metrics', async (request, reply) => {
     if (!authorized(request.headers.authorization)) {
-      return reply.code(401).type('text/plain').send('missing or wrong bearer token\n');
+      return reply.code(401).header('www-authenticate', 'Bearer').type('text/plain').send('missing or wrong bearer token\n');
     }
     const registry = processMetrics();
     const text = formatStageMetrics(options.collect()) + (await registry.metrics());

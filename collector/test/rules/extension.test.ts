@@ -27,7 +27,9 @@ describe('extension.ts rulesExtension() inside a collector', () => {
 
   it('serves the REST API under /api/rules behind the collector token', async () => {
     const url = `${collector.addresses.http}/api/rules`;
-    expect((await fetch(url)).status).toBe(401);
+    const denied = await fetch(url);
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get('www-authenticate')).toBe('Bearer');
     expect((await fetch(url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     const ok = await fetch(url, { headers: { authorization: 'Bearer s3cret-token-1' } });
     expect(ok.status).toBe(200);
