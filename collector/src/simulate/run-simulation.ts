@@ -34,6 +34,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Runs every actor concurrently against the target until the duration ends (or the signal aborts). */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   if (!/^https?:\/\//.test(options.target)) throw new Error(`--target must be an http(s) URL (got ${JSON.stringify(options.target)})`);
@@ -48,8 +50,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const onAbort = () => stop.abort();
   if (options.signal?.aborted) stop.abort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
-  // No timer without a duration: setTimeout caps delays at 2^31 - 1 ms and fires at once beyond that.
-  const timer = seconds === undefined ? undefined : setTimeout(() => stop.abort(), seconds * 1000);
+  // setTimeout fires at once for delays over 2^31 - 1 ms (~24.8 days): no timer then, nor without a duration; the
+  // actors' loops also stop at endAt.
+  const timer = seconds === undefined || seconds * 1000 > MAX_TIMER_MS ? undefined : setTimeout(() => stop.abort(), seconds * 1000);
   const progress = setInterval(() => options.onProgress?.((Date.now() - startedAt) / 1000, http.stats.sent), 250);
   try {
     await Promise.all(

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { buildPopulation } from '../../src/simulate/population.js';
 import { runSimulation } from '../../src/simulate/run-simulation.js';
@@ -44,5 +46,17 @@ describe('simulate/run-simulation.ts runSimulation()', () => {
     const result = await runSimulation({ target: 'http://127.0.0.1:9', durationSeconds: 0.5, seed: 1 });
     expect(result.stats.sent).toBeGreaterThan(0);
     expect(result.stats.failed).toBe(result.stats.sent);
+  });
+  it('runs for a duration longer than a timer can hold (docker-compose passes a year) until stopped', async () => {
+    const server = createServer((_req, res) => res.writeHead(204).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const stop = AbortSignal.timeout(1500);
+    try {
+      const result = await runSimulation({ target: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, durationSeconds: 365 * 86_400, seed: 1, signal: stop });
+      expect(stop.aborted).toBe(true); // it ran until the signal, not until a timer that fired at once
+      expect(result.stats.sent).toBeGreaterThan(10);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
