@@ -20,7 +20,7 @@ import type { ScoringRules } from './identity-tracker.js';
 import type { RuleDefinition } from './rule-types.js';
 import type { EffectiveRules, RulesState } from './rules-state.js';
 import { readRulesState, resolveRules, writeRulesState } from './rules-state.js';
-import type { AnalystDecision } from './score.js';
+import type { AnalystDecision, IdentityStatus } from './score.js';
 import { writeRuleResults } from './writer.js';
 
 export interface RuleEngineDeps {
@@ -153,12 +153,16 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
      WHERE d.decision = 'blocked' AND e.ip IS NOT NULL AND e.time > now() - INTERVAL 7 DAY LIMIT 100000`,
   );
   tracker.blockIps(blockedIps.getRowObjectsJS().map((r) => String(r.ip)));
+  // With the stored score, so that the restart itself is not recorded as a score change.
   const restored = await conn.runAndReadAll(
-    `SELECT identity, any_value(identity_kind) AS kind, rule_id, epoch_us(max(time)) AS last_us FROM rule_hits
-     WHERE time > now() - to_microseconds(${Math.round(matchTtlUs)}::BIGINT) GROUP BY identity, rule_id LIMIT ${config.maxIdentities * 4}`,
+    `SELECT h.identity, any_value(h.identity_kind) AS kind, h.rule_id, epoch_us(max(h.time)) AS last_us,
+            any_value(i.risk_score) AS risk, any_value(i.status) AS status
+     FROM rule_hits h LEFT JOIN identities i ON i.identity = h.identity
+     WHERE h.time > now() - to_microseconds(${Math.round(matchTtlUs)}::BIGINT) GROUP BY h.identity, h.rule_id LIMIT ${config.maxIdentities * 4}`,
   );
   for (const row of restored.getRowObjectsJS()) {
-    tracker.restoreMatch(String(row.identity), String(row.kind), String(row.rule_id), Number(row.last_us));
+    const stored = row.risk === null ? null : { risk: Number(row.risk), status: String(row.status) as IdentityStatus };
+    tracker.restoreMatch(String(row.identity), String(row.kind), String(row.rule_id), Number(row.last_us), stored);
   }
 
   const emit = (m: Match): void => tracker.match(m);

@@ -124,9 +124,17 @@ export class IdentityTracker {
     }
   }
 
-  /** Restores matches from stored hits (after a restart). */
-  restoreMatch(identity: string, kind: string, ruleId: string, lastHitUs: number): void {
+  /**
+   * Restores matches from stored hits (after a restart), with the identity's stored score: the next rescore then
+   * records a change only if the score really moves (a rule changed, a match expired meanwhile).
+   */
+  restoreMatch(identity: string, kind: string, ruleId: string, lastHitUs: number, stored: { risk: number; status: IdentityStatus } | null = null): void {
+    const isNew = !this.identities.has(identity);
     const s = this.state(identity, kind, lastHitUs);
+    if (isNew && stored) {
+      s.risk = stored.risk;
+      s.status = stored.status;
+    }
     s.newEvents = 0;
     s.matches.set(ruleId, { lastHitUs, lastWrittenUs: lastHitUs });
     this.markUrgent(s);

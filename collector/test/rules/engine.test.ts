@@ -96,6 +96,18 @@ describe('engine.ts createRuleEngine()', () => {
     expect(row).toEqual({ status: 'review', events: '3' });
   });
 
+  it('records no score change on a restart: the restored identity keeps its stored score (identity_scores is a history)', async () => {
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    await engine.consume(attack(nowUs()));
+    await engine.close();
+    const history = `SELECT epoch_us(time) AS t, risk_score, status FROM identity_scores WHERE identity = '203.0.113.*' ORDER BY time, risk_score`;
+    const before = await db.rows(history);
+    expect(before.length).toBeGreaterThan(0);
+    engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    await engine.flush();
+    expect(await db.rows(history)).toEqual(before);
+  });
+
   it('applies a state-file change made by another process without a restart', async () => {
     const stateFile = join(db.dir, 'test.duckdb.rules.json');
     engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile });
