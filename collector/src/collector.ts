@@ -92,6 +92,8 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       loggerInstance: logger as unknown as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
       forceCloseConnections: false,
+      // Identities reach 256 characters (FIELD_LIMITS) and travel URL-encoded in /api/rules paths; fastify's 100 is short.
+      routerOptions: { maxParamLength: 2048 },
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     }) as unknown as FastifyInstance;
     clientErrors.track(http.server);

@@ -69,7 +69,8 @@ export function createRulesApi(engine: RuleEngine, conn: DuckDBConnection): Fast
     app.get<{ Querystring: { status?: string; limit?: string } }>('/identities', async (req, reply) => {
       const status = req.query.status;
       if (status !== undefined && !['ok', 'review', 'blocked'].includes(status)) return reply.code(400).send(bad('status must be ok, review or blocked'));
-      const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 50) || 50));
+      const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return reply.code(400).send(bad('limit must be a whole number from 1 to 1000'));
       const rows = await conn.runAndReadAll(
         `SELECT identity, identity_kind, first_seen, last_seen, events, risk_score, trust_score, status, decision, matched_rules
          FROM identities ${status ? 'WHERE status = $1' : ''} ORDER BY risk_score DESC, last_seen DESC LIMIT ${limit}`,
@@ -89,8 +90,14 @@ export function createRulesApi(engine: RuleEngine, conn: DuckDBConnection): Fast
     });
 
     app.put<{ Params: { identity: string }; Body: { decision?: unknown; note?: unknown } }>('/identities/:identity/decision', async (req, reply) => {
-      const body = (req.body ?? {}) as { decision?: unknown; note?: unknown };
-      const decision = body.decision ?? null;
+      const body = req.body as Record<string, unknown> | null | undefined;
+      if (!body || typeof body !== 'object' || Array.isArray(body)) return reply.code(400).send(bad('the body must be a JSON object {decision, note?}'));
+      const unknown = Object.keys(body).filter((k) => k !== 'decision' && k !== 'note');
+      if (unknown.length) return reply.code(400).send(bad(`${unknown.join(', ')}: not a known key (decision, note)`));
+      // Clearing a decision takes an explicit null: a missing key must not remove one by accident.
+      if (!('decision' in body)) return reply.code(400).send(bad('decision is required: legit, blocked, or null to clear it'));
+      if (req.params.identity === '') return reply.code(400).send(bad('the identity is empty'));
+      const decision = body.decision;
       if (decision !== null && decision !== 'legit' && decision !== 'blocked') return reply.code(400).send(bad('decision must be legit, blocked or null'));
       if (body.note !== undefined && typeof body.note !== 'string') return reply.code(400).send(bad('note must be a string'));
       await engine.decide(req.params.identity, decision as AnalystDecision | null, body.note as string | undefined, 'api');

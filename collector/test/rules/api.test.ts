@@ -71,4 +71,21 @@ describe('api.ts rules REST plugin', () => {
     expect((await app.inject({ method: 'GET', url: '/api/rules/identities?status=weird' })).statusCode).toBe(400);
     expect((await app.inject({ method: 'GET', url: '/api/rules/identities/nobody' })).statusCode).toBe(404);
   });
+
+  it('refuses a decision body that would clear a decision by mistake, and bad list limits', async () => {
+    const url = `/api/rules/identities/${encodeURIComponent('203.0.113.*')}/decision`;
+    expect((await app.inject({ method: 'PUT', url, payload: { decision: 'legit' } })).statusCode).toBe(200);
+    const typo = await app.inject({ method: 'PUT', url, payload: { decison: 'blocked' } });
+    expect(typo.statusCode).toBe(400);
+    expect(typo.json().message).toMatch(/decison: not a known key/);
+    expect((await app.inject({ method: 'PUT', url, payload: { note: 'x' } })).json().message).toMatch(/decision is required/);
+    expect((await app.inject({ method: 'PUT', url: '/api/rules/identities//decision', payload: { decision: 'blocked' } })).statusCode).toBe(400);
+    expect((await db.rows(`SELECT decision FROM identity_decisions`))).toEqual([{ decision: 'legit' }]); // untouched
+    expect((await app.inject({ method: 'PUT', url, payload: { decision: null } })).statusCode).toBe(200); // explicit clear
+    expect(await db.rows(`SELECT decision FROM identity_decisions`)).toEqual([]);
+    for (const limit of ['-1', '0', 'abc', '1.5', '1001']) {
+      expect((await app.inject({ method: 'GET', url: `/api/rules/identities?limit=${limit}` })).statusCode, limit).toBe(400);
+    }
+    expect((await app.inject({ method: 'GET', url: '/api/rules/identities?limit=1' })).json().identities).toHaveLength(1);
+  });
 });

@@ -36,6 +36,13 @@ describe('extension.ts rulesExtension() inside a collector', () => {
     expect(await ok.json()).toMatchObject({ preset: 'api_protection', thresholds: { review: 60, block: null } });
   });
 
+  it('reads identities as long as the events allow (256 characters, URL-encoded) by path', async () => {
+    const long = 'ü'.repeat(256); // 512 bytes of UTF-8, 1,536 characters URL-encoded
+    const res = await fetch(`${collector.addresses.http}/api/rules/identities/${encodeURIComponent(long)}`, { headers: { authorization: 'Bearer s3cret-token-1' } });
+    expect(res.status).toBe(404); // looked up (no such identity), not refused as too long (414)
+    expect(((await res.json()) as { message: string }).message).toContain(long);
+  });
+
   it('refuses changes over REST while no rules.apiToken is set, even with the OTLP token', async () => {
     const res = await fetch(`${collector.addresses.http}/api/rules/b19-night-activity/enable`, { method: 'POST', headers: { authorization: 'Bearer s3cret-token-1' } });
     expect(res.status).toBe(403);
