@@ -41,7 +41,7 @@ export class FrameReader {
     const type = this.typed ? String.fromCharCode(this.buffer[0]) : '';
     const len = this.buffer.readInt32BE(this.typed ? 1 : 0);
     const limit = this.typed ? MAX_MESSAGE : MAX_STARTUP;
-    if (len < 4 || len > limit) throw new PgError('08P01', `invalid message length ${len}`);
+    if (len < 4 || len > limit) throw new PgError('08P01', `invalid message length ${len}`, { fatal: true });
     const total = len + (this.typed ? 1 : 0);
     if (this.buffer.length < total) return null;
     const body = this.buffer.subarray(head, total);

@@ -275,7 +275,9 @@ export class Session {
       }
     } catch (err) {
       const pgErr = toPgError(err);
-      if (pgErr.options.fatal || pgErr.code === '08P01') return this.fatal(pgErr);
+      // A whole frame was read, so the stream is still in step: like PostgreSQL, a malformed message or a wrong
+      // parameter count is an ERROR and the session goes on; only what breaks the framing is fatal.
+      if (pgErr.options.fatal) return this.fatal(pgErr);
       if (pgErr.code === '57P01') return; // connection is closing
       this.sendError(pgErr);
       if (this.tx === 'T') this.tx = 'E';

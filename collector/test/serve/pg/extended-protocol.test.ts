@@ -74,6 +74,25 @@ describe('extended query protocol (raw messages)', () => {
     expect((second[3] as unknown as { fields: string[] }).fields).toEqual(['42']);
   });
 
+  it('answers a Bind with the wrong number of parameters with an ERROR and keeps the session, as PostgreSQL does', async () => {
+    c.send(
+      serialize.parse({ name: 'two', text: 'SELECT $1::INTEGER + $2::INTEGER AS s' }),
+      serialize.bind({ statement: 'two', values: ['1'] }),
+      serialize.execute({}),
+      serialize.sync(),
+      serialize.bind({ statement: 'two', values: ['1', '2'] }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+    );
+    const first = await c.until('readyForQuery');
+    expect(names(first)).toEqual(['parseComplete', 'error', 'readyForQuery']);
+    expect(first[1]).toMatchObject({ code: '08P01', severity: 'ERROR' });
+    const second = await c.until('readyForQuery');
+    expect(names(second)).toEqual(['bindComplete', 'rowDescription', 'dataRow', 'commandComplete', 'readyForQuery']);
+    expect((second[2] as unknown as { fields: string[] }).fields).toEqual(['3']);
+  });
+
   it('handles empty statements, emulated SET/SHOW and Close', async () => {
     c.send(
       serialize.parse({ text: '-- nothing' }),
