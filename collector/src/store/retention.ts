@@ -6,6 +6,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import { attempt, isMapping, kindOf, throwProblems } from '../config/problems.js';
 
 export interface RetentionConfig {
   /** Days of events kept; older ones are deleted. 0 keeps everything. @default 30 */
@@ -35,17 +36,18 @@ function number(raw: Record<string, unknown>, key: keyof RetentionConfig, min: n
   return v;
 }
 
-/** Validates a raw `retention:` section, filling defaults. Throws an Error naming the bad key. */
+/** Validates a raw `retention:` section, filling defaults. Throws a ConfigProblems naming every bad key. */
 export function validateRetentionConfig(raw: unknown): RetentionConfig {
   if (raw === undefined || raw === null) raw = {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('retention: expected a mapping');
-  const r = raw as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (!(k in DEFAULT_RETENTION_CONFIG)) throw new Error(`retention.${k}: unknown key (known: days, intervalSeconds, batchRows)`);
-  return Object.freeze({
-    days: number(r, 'days', 0, 100_000, false),
-    intervalSeconds: number(r, 'intervalSeconds', 1, 7 * 86_400, false),
-    batchRows: number(r, 'batchRows', 1, 1_000_000, true),
-  });
+  if (!isMapping(raw)) throw new Error(`retention: must be a mapping (got ${kindOf(raw)})`);
+  const problems: string[] = [];
+  for (const k of Object.keys(raw)) if (!(k in DEFAULT_RETENTION_CONFIG)) problems.push(`retention.${k}: unknown key (known: days, intervalSeconds, batchRows)`);
+  const out = { ...DEFAULT_RETENTION_CONFIG };
+  attempt(problems, () => (out.days = number(raw, 'days', 0, 100_000, false)));
+  attempt(problems, () => (out.intervalSeconds = number(raw, 'intervalSeconds', 1, 7 * 86_400, false)));
+  attempt(problems, () => (out.batchRows = number(raw, 'batchRows', 1, 1_000_000, true)));
+  throwProblems(problems);
+  return Object.freeze(out);
 }
 
 export type RetentionResult = Record<RetentionTable, number>;

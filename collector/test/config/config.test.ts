@@ -139,6 +139,18 @@ describe('config', () => {
     ]);
   });
 
+  it('lists every mistake inside the retention and sql sections, not only the first', () => {
+    const message = problemsOf(() =>
+      validateConfig(
+        loadConfig({ overrides: { retention: { intervalSeconds: 0, days: -1, dayz: 3 }, sql: { user: '', authMethod: 'plain', maxConnections: 0, colour: 1 } } as never }),
+        validators,
+      ),
+    );
+    for (const key of ['retention.dayz', 'retention.days', 'retention.intervalSeconds', 'sql.colour', 'sql.user', 'sql.authMethod', 'sql.maxConnections']) {
+      expect(message).toContain(`\n  - ${key}`);
+    }
+  });
+
   it('an empty section takes its defaults', () => {
     expect(validateConfig(loadConfig({ file: file('empty-sections.yaml', 'receive:\nstore:\nrules:\n') }), validators).receive.http).toBe('127.0.0.1:4318');
   });

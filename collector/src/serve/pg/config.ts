@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { attempt, isMapping, kindOf, throwProblems } from '../../config/problems.js';
 
 /** How clients prove the password. Both are challenge-response; the password never crosses the wire. */
 export type SqlAuthMethod = 'scram-sha-256' | 'md5';
@@ -80,39 +81,66 @@ function int(raw: Record<string, unknown>, key: string, fallback: number, min: n
 /** Validates a raw `sql:` config section, filling defaults. Throws an Error naming the bad key. */
 export function validateSqlConfig(raw: unknown): SqlConfig {
   if (raw === undefined || raw === null) raw = {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('sql: expected a mapping');
-  const r = raw as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (!KEYS.has(k)) throw new Error(`sql.${k}: unknown key`);
-  const listen = str(r, 'listen', DEFAULT_SQL_CONFIG.listen);
-  if (listen !== 'off') parseListen(listen);
-  const user = str(r, 'user', DEFAULT_SQL_CONFIG.user);
-  if (!user) throw new Error('sql.user: must not be empty');
-  const database = str(r, 'database', DEFAULT_SQL_CONFIG.database);
-  if (!database) throw new Error('sql.database: must not be empty');
-  const authMethod = str(r, 'authMethod', DEFAULT_SQL_CONFIG.authMethod);
-  if (authMethod !== 'scram-sha-256' && authMethod !== 'md5') {
-    throw new Error(`sql.authMethod: expected "scram-sha-256" or "md5", got ${JSON.stringify(authMethod)}`);
-  }
+  if (!isMapping(raw)) throw new Error(`sql: must be a mapping (got ${kindOf(raw)})`);
+  const r = raw;
+  const problems: string[] = [];
+  for (const k of Object.keys(r)) if (!KEYS.has(k)) problems.push(`sql.${k}: unknown key`);
+  const d = DEFAULT_SQL_CONFIG;
+  let listen = d.listen;
+  let user = d.user;
+  let database = d.database;
+  let authMethod = d.authMethod;
+  let password = d.password;
+  attempt(problems, () => {
+    listen = str(r, 'listen', d.listen);
+    if (listen !== 'off') parseListen(listen);
+  });
+  attempt(problems, () => {
+    user = str(r, 'user', d.user);
+    if (!user) throw new Error('sql.user: must not be empty');
+  });
+  attempt(problems, () => {
+    database = str(r, 'database', d.database);
+    if (!database) throw new Error('sql.database: must not be empty');
+  });
+  attempt(problems, () => {
+    const method = str(r, 'authMethod', d.authMethod);
+    if (method !== 'scram-sha-256' && method !== 'md5') throw new Error(`sql.authMethod: expected "scram-sha-256" or "md5", got ${JSON.stringify(method)}`);
+    authMethod = method;
+  });
+  attempt(problems, () => (password = str(r, 'password', d.password)));
   let tls: SqlConfig['tls'];
   if (r.tls !== undefined && r.tls !== null) {
-    const t = r.tls as Record<string, unknown>;
-    if (typeof t !== 'object' || typeof t.cert !== 'string' || typeof t.key !== 'string' || !t.cert || !t.key) {
-      throw new Error('sql.tls: expected { cert, key } with PEM contents');
+    const t = r.tls;
+    if (!isMapping(t) || typeof t.cert !== 'string' || typeof t.key !== 'string' || !t.cert || !t.key) {
+      problems.push('sql.tls: expected { cert, key } with PEM contents');
+    } else {
+      for (const k of Object.keys(t)) if (k !== 'cert' && k !== 'key') problems.push(`sql.tls.${k}: unknown key`);
+      tls = { cert: t.cert, key: t.key };
     }
-    for (const k of Object.keys(t)) if (k !== 'cert' && k !== 'key') throw new Error(`sql.tls.${k}: unknown key`);
-    tls = { cert: t.cert, key: t.key };
   }
+  const ints = {
+    statementTimeoutMs: d.statementTimeoutMs,
+    maxConnections: d.maxConnections,
+    maxConcurrentQueries: d.maxConcurrentQueries,
+    authFailureDelayMs: d.authFailureDelayMs,
+    authFailureMaxDelayMs: d.authFailureMaxDelayMs,
+  };
+  for (const [key, min] of [['statementTimeoutMs', 0], ['maxConnections', 1], ['maxConcurrentQueries', 1], ['authFailureDelayMs', 0], ['authFailureMaxDelayMs', 0]] as const) {
+    attempt(problems, () => (ints[key] = int(r, key, d[key], min)));
+  }
+  throwProblems(problems);
   return Object.freeze({
     listen,
     user,
-    password: str(r, 'password', DEFAULT_SQL_CONFIG.password),
+    password,
     authMethod,
     database,
     ...(tls ? { tls: Object.freeze(tls) } : {}),
-    statementTimeoutMs: int(r, 'statementTimeoutMs', DEFAULT_SQL_CONFIG.statementTimeoutMs, 0),
-    maxConnections: int(r, 'maxConnections', DEFAULT_SQL_CONFIG.maxConnections, 1),
-    maxConcurrentQueries: int(r, 'maxConcurrentQueries', DEFAULT_SQL_CONFIG.maxConcurrentQueries, 1),
-    authFailureDelayMs: int(r, 'authFailureDelayMs', DEFAULT_SQL_CONFIG.authFailureDelayMs, 0),
-    authFailureMaxDelayMs: int(r, 'authFailureMaxDelayMs', DEFAULT_SQL_CONFIG.authFailureMaxDelayMs, 0),
+    statementTimeoutMs: ints.statementTimeoutMs,
+    maxConnections: ints.maxConnections,
+    maxConcurrentQueries: ints.maxConcurrentQueries,
+    authFailureDelayMs: ints.authFailureDelayMs,
+    authFailureMaxDelayMs: ints.authFailureMaxDelayMs,
   });
 }

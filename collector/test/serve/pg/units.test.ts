@@ -61,7 +61,7 @@ describe('config.ts', () => {
     [{ maxConnections: 0 }, /sql\.maxConnections/],
     [{ tls: { cert: 'x' } }, /sql\.tls/],
     [{ pasword: 'typo' }, /sql\.pasword: unknown key/],
-    ['nope', /sql: expected a mapping/],
+    ['nope', /sql: must be a mapping \(got a string\)/],
   ])('rejects %j', (raw, message) => {
     expect(() => validateSqlConfig(raw)).toThrow(message);
   });
