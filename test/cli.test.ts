@@ -156,6 +156,40 @@ describe('spyglass CLI', () => {
     expect(r.stdout).toMatch(/Stopped before the demo started|Sent \d+ requests/);
   });
 
+  /** Ctrl-C in a terminal signals the whole process group: the demo and the demo API it started. */
+  async function ctrlCToGroup(when: RegExp, delayMs: number, db: string) {
+    const child = spawn(process.execPath, [SPYGLASS_BIN, 'demo', '--db', join(tmp.dir, db), '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', 'off', '--log-level', 'info'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, as a terminal's foreground job
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!when.test(stdout) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, delayMs));
+      process.kill(-child.pid!, 'SIGINT');
+      const exit = await Promise.race([waitForExit(child), new Promise<{ code: 'hung' }>((r) => setTimeout(() => r({ code: 'hung' }), 40_000))]);
+      return { code: exit.code, stdout, stderr };
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+  }
+
+  it('demo: Ctrl-C to the process group while the demo API starts exits 0', async () => {
+    const r = await ctrlCToGroup(/collector ready/, 0, 'demo-group-start.duckdb');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/demo API exited/);
+  });
+
+  it('demo: Ctrl-C to the process group while simulating prints the summary and exits 0 (the demo API is already gone)', async () => {
+    const r = await ctrlCToGroup(/press Ctrl-C to stop/, 3000, 'demo-group-run.duckdb');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/events from \d+ identities/);
+  });
+
   it('collector takes its settings from SPYGLASS_* variables and answers /healthz', async () => {
     const c = await startCollectorProcess([], {
       SPYGLASS_DB: join(tmp.dir, 'env.duckdb'),

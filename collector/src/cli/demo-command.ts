@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { createCollector } from '../collector.js';
 import type { Collector } from '../collector.js';
-import { startDemoService } from '../demo/demo-service.js';
+import { DemoInterrupted, startDemoService } from '../demo/demo-service.js';
 import { builtinExtensions } from '../extensions.js';
 import { runSimulation } from '../simulate/index.js';
 import { addCollectorOptions, configFromFlags } from './collector-command.js';
@@ -50,7 +50,14 @@ async function settle(collector: Collector): Promise<void> {
 /** Starts the demo API, drives it with the simulated clients until the duration ends or Ctrl-C, then summarises. */
 async function driveDemo(collector: Collector, signal: AbortSignal, duration: number | undefined, seed: number): Promise<void> {
   if (!collector.addresses.http) throw new Error('the demo sends its traffic over OTLP/HTTP, so --otlp-http cannot be off');
-  const demo = await startDemoService(collector.addresses.http, collector.config.receive.token);
+  let demo: Awaited<ReturnType<typeof startDemoService>>;
+  try {
+    demo = await startDemoService(collector.addresses.http, collector.config.receive.token);
+  } catch (err) {
+    if (!(err instanceof DemoInterrupted) && !signal.aborted) throw err;
+    out('Stopped before the demo started.\n');
+    return;
+  }
   let result: Awaited<ReturnType<typeof runSimulation>>;
   try {
     const sql = collector.addresses.sql ? `, SQL ${collector.addresses.sql}` : '';

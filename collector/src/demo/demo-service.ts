@@ -16,6 +16,13 @@ function resolveOrExplain(specifier: string): string {
   }
 }
 
+/** The demo API was stopped by a signal (Ctrl-C) while starting. */
+export class DemoInterrupted extends Error {
+  constructor(readonly signal: string) {
+    super(`the demo API was stopped by ${signal}`);
+  }
+}
+
 /**
  * Starts the demo API (packages/demo-api) as its own process under the zero-code instrumentation, exporting its
  * spans to `otlpEndpoint`. It trusts X-Forwarded-For from loopback, so a traffic generator on this machine can play
@@ -47,16 +54,18 @@ export async function startDemoService(otlpEndpoint: string, token?: string | nu
         resolve(m[1]);
       }
     });
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`the demo API exited with ${code}:\n${output.join('\n')}`));
+      // Ctrl-C in a terminal reaches the whole process group, the demo API included: not a failure.
+      if (signal === 'SIGINT' || signal === 'SIGTERM') reject(new DemoInterrupted(signal));
+      else reject(new Error(`the demo API exited with ${code}:\n${output.join('\n')}`));
     });
   });
   return {
     url,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(); // already gone (e.g. Ctrl-C)
         const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
         child.once('exit', () => {
           clearTimeout(force);
