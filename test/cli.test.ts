@@ -118,9 +118,13 @@ describe('spyglass CLI', () => {
     expect(r.stderr).toMatch(/receive\.tokn: unknown setting/);
   });
 
-  /** Spawns `spyglass <args>`, waits for a stdout line matching `ready`, sends `signal`, returns the exit and output. */
-  async function signalWhen(args: string[], ready: RegExp, signal: NodeJS.Signals) {
-    const child = spawn(process.execPath, [SPYGLASS_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * Spawns `spyglass <args>`, waits for a stdout line matching `ready` (then `delayMs`), sends `signal` to it, or with
+   * `group` to its whole process group as a terminal's Ctrl-C does, and returns the exit and the output.
+   */
+  async function signalWhen(args: string[], ready: RegExp, signal: NodeJS.Signals, { delayMs = 0, group = false } = {}) {
+    const child = spawn(process.execPath, [SPYGLASS_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+    const kill = (sig: NodeJS.Signals) => (group ? process.kill(-child.pid!, sig) : child.kill(sig));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -129,12 +133,13 @@ describe('spyglass CLI', () => {
       const deadline = Date.now() + 60_000;
       while (!ready.test(stdout) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       expect(stdout).toMatch(ready);
-      child.kill(signal);
+      await new Promise((r) => setTimeout(r, delayMs));
+      kill(signal);
       const atSignal = stdout;
-      const exit = await waitForExit(child);
+      const exit = await Promise.race([waitForExit(child), new Promise<{ code: 'hung' }>((r) => setTimeout(() => r({ code: 'hung' }), 40_000))]);
       return { ...exit, atSignal, stdout, stderr };
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) kill('SIGKILL');
     }
   }
 
@@ -157,26 +162,8 @@ describe('spyglass CLI', () => {
   });
 
   /** Ctrl-C in a terminal signals the whole process group: the demo and the demo API it started. */
-  async function ctrlCToGroup(when: RegExp, delayMs: number, db: string) {
-    const child = spawn(process.execPath, [SPYGLASS_BIN, 'demo', '--db', join(tmp.dir, db), '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', 'off', '--log-level', 'info'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group, as a terminal's foreground job
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    try {
-      const deadline = Date.now() + 60_000;
-      while (!when.test(stdout) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      await new Promise((r) => setTimeout(r, delayMs));
-      process.kill(-child.pid!, 'SIGINT');
-      const exit = await Promise.race([waitForExit(child), new Promise<{ code: 'hung' }>((r) => setTimeout(() => r({ code: 'hung' }), 40_000))]);
-      return { code: exit.code, stdout, stderr };
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
-    }
-  }
+  const ctrlCToGroup = (when: RegExp, delayMs: number, db: string) =>
+    signalWhen(['demo', '--db', join(tmp.dir, db), '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', 'off', '--log-level', 'info'], when, 'SIGINT', { delayMs, group: true });
 
   it('demo: Ctrl-C to the process group while the demo API starts exits 0', async () => {
     const r = await ctrlCToGroup(/collector ready/, 0, 'demo-group-start.duckdb');
