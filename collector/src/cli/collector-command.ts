@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import { createCollector } from '../collector.js';
@@ -6,7 +5,6 @@ import type { Collector } from '../collector.js';
 import { loadConfig } from '../config/load.js';
 import type { PartialCollectorConfig } from '../config/types.js';
 import { builtinExtensions } from '../extensions.js';
-import { SpyglassError } from '../errors.js';
 
 export interface CollectorFlags {
   config?: string;
@@ -20,22 +18,15 @@ export interface CollectorFlags {
   tlsKey?: string;
 }
 
-/** --tls-cert / --tls-key (or SPYGLASS_TLS_CERT / SPYGLASS_TLS_KEY): PEM files, read into receive.tls. */
-function tlsFromFiles(flags: CollectorFlags, env: NodeJS.ProcessEnv): { cert: string; key: string } | undefined {
+/**
+ * --tls-cert / --tls-key (or SPYGLASS_TLS_CERT / SPYGLASS_TLS_KEY): receive.tls.certFile / keyFile, each replacing
+ * the PEM contents a config file may give for the same half (validation reads the files and reports them by key).
+ */
+function tlsFromFlags(flags: CollectorFlags, env: NodeJS.ProcessEnv): Record<string, string | null> | undefined {
   const certFile = flags.tlsCert ?? env.SPYGLASS_TLS_CERT;
   const keyFile = flags.tlsKey ?? env.SPYGLASS_TLS_KEY;
   if (!certFile && !keyFile) return undefined;
-  if (!certFile || !keyFile) {
-    throw new SpyglassError('SPY_ERR_CONFIG_INVALID', `--tls-cert and --tls-key (SPYGLASS_TLS_CERT, SPYGLASS_TLS_KEY) go together; only ${certFile ? '--tls-cert' : '--tls-key'} was given`);
-  }
-  const read = (file: string, what: string) => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new SpyglassError('SPY_ERR_CONFIG_INVALID', `cannot read the TLS ${what} file ${file}: ${(err as Error).message}`, { cause: err });
-    }
-  };
-  return { cert: read(certFile, 'certificate'), key: read(keyFile, 'key') };
+  return { ...(certFile ? { certFile, cert: null } : {}), ...(keyFile ? { keyFile, key: null } : {}) };
 }
 
 /** defaults ← --config file ← SPYGLASS_* env ← flags. */
@@ -46,8 +37,8 @@ export function configFromFlags(flags: CollectorFlags, env: NodeJS.ProcessEnv = 
   if (flags.otlpHttp) receive.http = flags.otlpHttp;
   if (flags.otlpGrpc) receive.grpc = flags.otlpGrpc;
   if (flags.token) receive.token = flags.token;
-  const tls = tlsFromFiles(flags, env);
-  if (Object.keys(receive).length || tls) overrides.receive = { ...receive, ...(tls ? { tls } : {}) };
+  const tls = tlsFromFlags(flags, env);
+  if (Object.keys(receive).length || tls) overrides.receive = { ...receive, ...(tls ? { tls: tls as never } : {}) }; // raw: validation reads the files
   if (flags.logLevel) overrides.log = { level: flags.logLevel as never };
   if (flags.sql) overrides.sql = { listen: flags.sql };
   return loadConfig({ file: flags.config ?? env.SPYGLASS_CONFIG, env, overrides }) as PartialCollectorConfig;

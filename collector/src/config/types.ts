@@ -1,4 +1,5 @@
 import type { RouteRuleConfig } from '@spyglass/core';
+import type { TlsMaterial } from './tls.js';
 
 /** Settings a user writes (YAML file, env, flags). See README "Configuration" for each key. */
 export interface CollectorConfig {
@@ -21,8 +22,11 @@ export interface ReceiveConfig {
   token: string | null;
   /** Largest request body accepted, after decompression. */
   maxBodyBytes: number;
-  /** PEM certificate (chain) and key, contents not paths: both OTLP listeners then speak TLS only (HTTPS, gRPC over TLS). */
-  tls: { cert: string; key: string } | null;
+  /**
+   * Certificate (chain) and private key: both OTLP listeners then speak TLS only (HTTPS, gRPC over TLS). Written as
+   * PEM contents (`cert`, `key`) or files (`certFile`, `keyFile`); after validation, always the PEM contents.
+   */
+  tls: TlsMaterial | null;
   /**
    * A gRPC connection with no call in progress for this long is closed. Exporters reconnect when they next send; the
    * limit is what closes connections a peer abandoned or broke (after a protocol error Node's HTTP/2 server sends

@@ -1,9 +1,9 @@
-import { createSecureContext } from 'node:tls';
 import { compileRouteRules } from '@spyglass/core';
 import { SpyglassError } from '../errors.js';
 import { parseListenAddress } from './address.js';
 import { createDefaultConfig } from './defaults.js';
 import { attempt, checkShape, ConfigProblems, isMapping, isUnder, kindOf } from './problems.js';
+import { readTlsSetting } from './tls.js';
 import type { CollectorConfig, EventsConfig, LogConfig, ReceiveConfig, StoreConfig } from './types.js';
 
 type Section = Record<string, unknown>;
@@ -19,26 +19,6 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function checkKeys(section: Section, allowed: readonly string[], path: string, problems: string[]): void {
   for (const key of Object.keys(section)) {
     if (!allowed.includes(key)) problems.push(`${path}${key}: unknown setting (known: ${allowed.join(', ')})`);
-  }
-}
-
-/** `{ cert, key }` with PEM contents that make a usable TLS context, or null. */
-function checkTls(tls: unknown, key: string, problems: string[]): void {
-  if (tls === null || tls === undefined) return;
-  if (!isMapping(tls)) {
-    problems.push(`${key}: must be a mapping { cert, key } with PEM contents (got ${kindOf(tls)})`);
-    return;
-  }
-  const t = tls;
-  if (typeof t.cert !== 'string' || typeof t.key !== 'string' || !t.cert || !t.key) {
-    problems.push(`${key}: expected { cert, key } with PEM contents (not file paths)`);
-    return;
-  }
-  checkKeys(t, ['cert', 'key'], `${key}.`, problems);
-  try {
-    createSecureContext({ cert: t.cert, key: t.key });
-  } catch (err) {
-    problems.push(`${key}: cannot use the certificate/key: ${(err as Error).message}`);
   }
 }
 
@@ -59,7 +39,6 @@ function checkReceive(r: ReceiveConfig, problems: string[]): void {
   positiveInt(r.maxBodyBytes, 'receive.maxBodyBytes', problems);
   positiveInt(r.grpcIdleSeconds, 'receive.grpcIdleSeconds', problems);
   positiveInt(r.grpcKeepaliveSeconds, 'receive.grpcKeepaliveSeconds', problems);
-  checkTls(r.tls, 'receive.tls', problems);
   if (typeof r.decodeThread !== 'boolean') problems.push(`receive.decodeThread: must be true or false (got ${JSON.stringify(r.decodeThread)})`);
 }
 
@@ -122,6 +101,8 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
   checkKeys(config as Section, ['db', ...Object.keys(CORE_SECTIONS), ...Object.keys(sections)], '', problems);
   if (typeof config.db !== 'string' || config.db.trim() === '') problems.push('db: must be a file path');
 
+  const out: CollectorConfig = { ...config };
+  if (isMapping(config.receive)) out.receive = { ...config.receive, tls: readTlsSetting(config.receive.tls, 'receive.tls', problems) };
   const template = createDefaultConfig();
   for (const [name, check] of Object.entries(CORE_SECTIONS) as Array<[keyof typeof CORE_SECTIONS, (s: unknown, p: string[]) => void]>) {
     const wrong = checkShape(config[name], template[name], name, problems);
@@ -131,7 +112,6 @@ export function validateConfig(config: CollectorConfig, sections: Record<string,
     problems.push(...found.filter((p) => !wrong.some((key) => isUnder(p, key))));
   }
 
-  const out: CollectorConfig = { ...config };
   for (const [name, validate] of Object.entries(sections)) {
     const raw = config[name];
     if (raw !== undefined && raw !== null && !isMapping(raw)) {

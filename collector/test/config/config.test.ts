@@ -132,7 +132,7 @@ describe('config', () => {
       validateConfig(loadConfig({ overrides: { receive: { tls: ['cert'] }, log: 'debug', events: { routeRules: 'x' }, rules: 'on' } as never }), validators),
     );
     expect(message.split('\n  - ').slice(1)).toEqual([
-      'receive.tls: must be a mapping { cert, key } with PEM contents (got a list)',
+      'receive.tls: must be a mapping { cert, key } (PEM contents) or { certFile, keyFile } (got a list)',
       'events.routeRules: must be a list (got a string)',
       'log: must be a mapping (got a string)',
       'rules: must be a mapping (got a string)',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { attempt, isMapping, kindOf, throwProblems } from '../../config/problems.js';
+import { readTlsSetting, type TlsMaterial } from '../../config/tls.js';
 
 /** How clients prove the password. Both are challenge-response; the password never crosses the wire. */
 export type SqlAuthMethod = 'scram-sha-256' | 'md5';
@@ -16,8 +17,11 @@ export interface SqlConfig {
   authMethod: SqlAuthMethod;
   /** The database name clients must ask for. @default 'spyglass' */
   database: string;
-  /** PEM certificate and key (contents, not paths). Without them an SSLRequest is answered 'N' (plaintext). */
-  tls?: { cert: string; key: string };
+  /**
+   * Certificate and key, written as PEM contents (`cert`, `key`) or files (`certFile`, `keyFile`); after validation
+   * the PEM contents. Without them an SSLRequest is answered 'N' (plaintext).
+   */
+  tls?: TlsMaterial;
   /** Per-statement time limit in ms; 0 disables it. A session may lower or raise it with SET statement_timeout. @default 30000 */
   statementTimeoutMs: number;
   /** Concurrent sessions; further logins get SQLSTATE 53300. @default 20 */
@@ -109,16 +113,7 @@ export function validateSqlConfig(raw: unknown): SqlConfig {
     authMethod = method;
   });
   attempt(problems, () => (password = str(r, 'password', d.password)));
-  let tls: SqlConfig['tls'];
-  if (r.tls !== undefined && r.tls !== null) {
-    const t = r.tls;
-    if (!isMapping(t) || typeof t.cert !== 'string' || typeof t.key !== 'string' || !t.cert || !t.key) {
-      problems.push('sql.tls: expected { cert, key } with PEM contents');
-    } else {
-      for (const k of Object.keys(t)) if (k !== 'cert' && k !== 'key') problems.push(`sql.tls.${k}: unknown key`);
-      tls = { cert: t.cert, key: t.key };
-    }
-  }
+  const tls = readTlsSetting(r.tls, 'sql.tls', problems);
   const ints = {
     statementTimeoutMs: d.statementTimeoutMs,
     maxConnections: d.maxConnections,
