@@ -47,13 +47,13 @@ const LIST_KEYS = ['name', 'type', 'file'];
 const PREFIX = 'enrichment';
 
 function nonEmptyString(v: unknown, key: string): string {
-  if (typeof v !== 'string' || v.trim() === '') throw new Error(`${PREFIX}.${key} must be a non-empty string`);
+  if (typeof v !== 'string' || v.trim() === '') throw new Error(`${PREFIX}.${key}: must be a non-empty string`);
   return v.trim();
 }
 
 function integer(v: unknown, key: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new Error(`${PREFIX}.${key} must be an integer between ${min} and ${max}`);
+    throw new Error(`${PREFIX}.${key}: must be an integer between ${min} and ${max}`);
   }
   return v;
 }
@@ -76,11 +76,11 @@ function validateList(raw: unknown, index: number, problems: string[]): IpListCo
   }
   const before = problems.length;
   for (const k of Object.keys(raw)) {
-    if (!LIST_KEYS.includes(k)) problems.push(`${PREFIX}.${at}.${k} is not a known key (${LIST_KEYS.join(', ')})`);
+    if (!LIST_KEYS.includes(k)) problems.push(`${PREFIX}.${at}.${k}: unknown setting (known: ${LIST_KEYS.join(', ')})`);
   }
   const type = raw.type;
   if (typeof type !== 'string' || !(IP_LIST_TYPES as readonly string[]).includes(type)) {
-    problems.push(`${PREFIX}.${at}.type must be one of ${IP_LIST_TYPES.join(', ')}`);
+    problems.push(`${PREFIX}.${at}.type: must be one of ${IP_LIST_TYPES.join(', ')}`);
   }
   let name = '';
   let file = '';
@@ -98,12 +98,12 @@ export function validateEnrichConfig(raw: unknown): EnrichConfig {
   if (!isMapping(raw)) throw new Error(`${PREFIX}: must be a mapping (got ${kindOf(raw)})`);
   const problems: string[] = [];
   for (const k of Object.keys(raw)) {
-    if (!KEYS.includes(k)) problems.push(`${PREFIX}.${k} is not a known key (${KEYS.join(', ')})`);
+    if (!KEYS.includes(k)) problems.push(`${PREFIX}.${k}: unknown setting (known: ${KEYS.join(', ')})`);
   }
   checkShape(raw, DEFAULT_ENRICH_CONFIG, PREFIX, problems);
   const cfg: EnrichConfig = { ...DEFAULT_ENRICH_CONFIG, lists: [] };
   if (raw.enabled !== undefined) {
-    if (typeof raw.enabled !== 'boolean') problems.push(`${PREFIX}.enabled must be true or false`);
+    if (typeof raw.enabled !== 'boolean') problems.push(`${PREFIX}.enabled: must be true or false`);
     else cfg.enabled = raw.enabled;
   }
   if (Array.isArray(raw.lists)) {

@@ -52,22 +52,22 @@ const KEYS = new Set(Object.keys(DEFAULT_RULES_CONFIG));
 
 function stringList(value: unknown, key: string): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.trim() === '')) {
-    throw new Error(`rules.${key} must be a list of non-empty strings`);
+    throw new Error(`rules.${key}: must be a list of non-empty strings`);
   }
   return value.map((v: string) => v.trim());
 }
 
 function score(value: unknown, key: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
-    throw new Error(`rules.${key} must be a number between 0 and 100`);
+    throw new Error(`rules.${key}: must be a number between 0 and 100`);
   }
   return value;
 }
 
 export function validateThresholds(raw: unknown, prefix = 'rules.thresholds'): Thresholds {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${prefix} must be an object`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${prefix}: must be an object`);
   const t = raw as Record<string, unknown>;
-  for (const k of Object.keys(t)) if (k !== 'review' && k !== 'block') throw new Error(`${prefix}.${k} is not a known key (review, block)`);
+  for (const k of Object.keys(t)) if (k !== 'review' && k !== 'block') throw new Error(`${prefix}.${k}: unknown setting (known: review, block)`);
   const review = t.review === undefined ? DEFAULT_RULES_CONFIG.thresholds.review : score(t.review, `${prefix.replace(/^rules\./, '')}.review`);
   const block =
     t.block === undefined || t.block === null || t.block === false ? null : score(t.block, `${prefix.replace(/^rules\./, '')}.block`);
@@ -119,7 +119,7 @@ export function validateRulesConfig(raw: unknown): RulesConfig {
   if (!isMapping(raw)) throw new Error(`rules: must be a mapping (got ${kindOf(raw)})`);
   const r = raw;
   const problems: string[] = [];
-  for (const k of Object.keys(r)) if (!KEYS.has(k)) problems.push(`rules.${k} is not a known key (${[...KEYS].join(', ')})`);
+  for (const k of Object.keys(r)) if (!KEYS.has(k)) problems.push(`rules.${k}: unknown setting (known: ${[...KEYS].join(', ')})`);
   const wrong = checkShape(r, DEFAULT_RULES_CONFIG, 'rules', problems);
   const set = (key: keyof RulesConfig, check: () => void) => {
     if (r[key] !== undefined && !wrong.includes(`rules.${key}`)) attempt(problems, check);
@@ -132,7 +132,7 @@ export function validateRulesConfig(raw: unknown): RulesConfig {
     disable: [],
   };
   set('preset', () => {
-    if (typeof r.preset !== 'string' || !/^[a-z0-9_]+$/.test(r.preset)) throw new Error('rules.preset must be a preset name like api_protection');
+    if (typeof r.preset !== 'string' || !/^[a-z0-9_]+$/.test(r.preset)) throw new Error('rules.preset: must be a preset name like api_protection');
     out.preset = r.preset;
   });
   set('files', () => (out.files = stringList(r.files, 'files')));
@@ -141,12 +141,12 @@ export function validateRulesConfig(raw: unknown): RulesConfig {
   set('thresholds', () => (out.thresholds = validateThresholds(r.thresholds)));
   set('stateFile', () => {
     if (r.stateFile === null) return;
-    if (typeof r.stateFile !== 'string' || r.stateFile.trim() === '') throw new Error('rules.stateFile must be a file path');
+    if (typeof r.stateFile !== 'string' || r.stateFile.trim() === '') throw new Error('rules.stateFile: must be a file path');
     out.stateFile = r.stateFile;
   });
   set('apiToken', () => {
     if (r.apiToken === null) return;
-    if (typeof r.apiToken !== 'string' || r.apiToken.length < 8) throw new Error('rules.apiToken must be a string of at least 8 characters');
+    if (typeof r.apiToken !== 'string' || r.apiToken.length < 8) throw new Error('rules.apiToken: must be a string of at least 8 characters');
     out.apiToken = r.apiToken;
   });
   set('matchTtl', () => {
@@ -155,11 +155,11 @@ export function validateRulesConfig(raw: unknown): RulesConfig {
   });
   set('flushInterval', () => {
     const s = parseDurationSeconds(r.flushInterval, 'rules.flushInterval');
-    if (s > 5) throw new Error('rules.flushInterval must be at most 5s (identities must show up in SQL within 5 s)');
+    if (s > 5) throw new Error('rules.flushInterval: must be at most 5s (identities must show up in SQL within 5 s)');
     out.flushInterval = String(r.flushInterval);
   });
   set('maxIdentities', () => {
-    if (!Number.isInteger(r.maxIdentities) || (r.maxIdentities as number) < 1000) throw new Error('rules.maxIdentities must be an integer ≥ 1000');
+    if (!Number.isInteger(r.maxIdentities) || (r.maxIdentities as number) < 1000) throw new Error('rules.maxIdentities: must be an integer ≥ 1000');
     out.maxIdentities = r.maxIdentities as number;
   });
   // Only when the section names something: the built-in default preset needs no check.

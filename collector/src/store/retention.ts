@@ -41,7 +41,7 @@ export function validateRetentionConfig(raw: unknown): RetentionConfig {
   if (raw === undefined || raw === null) raw = {};
   if (!isMapping(raw)) throw new Error(`retention: must be a mapping (got ${kindOf(raw)})`);
   const problems: string[] = [];
-  for (const k of Object.keys(raw)) if (!(k in DEFAULT_RETENTION_CONFIG)) problems.push(`retention.${k}: unknown key (known: days, intervalSeconds, batchRows)`);
+  for (const k of Object.keys(raw)) if (!(k in DEFAULT_RETENTION_CONFIG)) problems.push(`retention.${k}: unknown setting (known: days, intervalSeconds, batchRows)`);
   const out = { ...DEFAULT_RETENTION_CONFIG };
   attempt(problems, () => (out.days = number(raw, 'days', 0, 100_000, false)));
   attempt(problems, () => (out.intervalSeconds = number(raw, 'intervalSeconds', 1, 7 * 86_400, false)));

@@ -25,18 +25,18 @@ describe('validateEnrichConfig()', () => {
   });
 
   it.each([
-    [{ enable: true }, /enrichment\.enable is not a known key/],
-    [{ enabled: 'yes' }, /enrichment\.enabled must be true or false/],
+    [{ enable: true }, /enrichment\.enable: unknown setting/],
+    [{ enabled: 'yes' }, /enrichment\.enabled: must be true or false/],
     [{ lists: 'tor.txt' }, /enrichment\.lists: must be a list \(got a string\)/],
     [{ lists: ['tor.txt'] }, /enrichment\.lists\[0\]: must be a mapping with name, type and file \(got a string\)/],
-    [{ lists: [{ name: 'a', type: 'proxy', file: 'f' }] }, /enrichment\.lists\[0\]\.type must be one of tor, vpn, datacenter, allow, block/],
-    [{ lists: [{ name: '', type: 'tor', file: 'f' }] }, /enrichment\.lists\[0\]\.name must be a non-empty string/],
-    [{ lists: [{ name: 'a', type: 'tor' }] }, /enrichment\.lists\[0\]\.file must be a non-empty string/],
-    [{ lists: [{ name: 'a', type: 'tor', file: 'f', url: 'x' }] }, /enrichment\.lists\[0\]\.url is not a known key/],
+    [{ lists: [{ name: 'a', type: 'proxy', file: 'f' }] }, /enrichment\.lists\[0\]\.type: must be one of tor, vpn, datacenter, allow, block/],
+    [{ lists: [{ name: '', type: 'tor', file: 'f' }] }, /enrichment\.lists\[0\]\.name: must be a non-empty string/],
+    [{ lists: [{ name: 'a', type: 'tor' }] }, /enrichment\.lists\[0\]\.file: must be a non-empty string/],
+    [{ lists: [{ name: 'a', type: 'tor', file: 'f', url: 'x' }] }, /enrichment\.lists\[0\]\.url: unknown setting/],
     [{ lists: [{ name: 'a', type: 'tor', file: 'f' }, { name: 'a', type: 'vpn', file: 'g' }] }, /enrichment\.lists\[1\]\.name "a" is used twice/],
-    [{ listReloadSeconds: -1 }, /enrichment\.listReloadSeconds must be an integer/],
-    [{ networkCacheSize: 0 }, /enrichment\.networkCacheSize must be an integer/],
-    [{ userAgentCacheSize: 1.5 }, /enrichment\.userAgentCacheSize must be an integer/],
+    [{ listReloadSeconds: -1 }, /enrichment\.listReloadSeconds: must be an integer/],
+    [{ networkCacheSize: 0 }, /enrichment\.networkCacheSize: must be an integer/],
+    [{ userAgentCacheSize: 1.5 }, /enrichment\.userAgentCacheSize: must be an integer/],
     [[], /enrichment: must be a mapping \(got a list\)/],
   ])('rejects %j', (raw, message) => {
     expect(() => validateEnrichConfig(raw)).toThrow(message);
@@ -60,7 +60,7 @@ describe('validateEnrichConfig()', () => {
       expect.stringMatching(/^enrichment\.lists\[1\]\.file: cannot read \/nonexistent\.txt: ENOENT/),
       expect.stringMatching(/^enrichment\.lists\[2\]\.file: cannot read .*: not a file/),
       expect.stringMatching(/^enrichment\.hostingAsnsFile: .*asns\.yaml: asns\[0\]\.kind must be one of/),
-      expect.stringMatching(/^enrichment\.networkCacheSize must be an integer/),
+      expect.stringMatching(/^enrichment\.networkCacheSize: must be an integer/),
     ]);
     // Files are not read when enrichment is off.
     expect(validateEnrichConfig({ ...raw, networkCacheSize: 10, enabled: false }).lists).toHaveLength(3);

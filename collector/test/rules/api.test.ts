@@ -56,7 +56,7 @@ describe('api.ts rules REST plugin', () => {
     expect(t.json()).toEqual({ thresholds: { review: 50, block: 90 } });
     const bad = await app.inject({ method: 'PUT', url: '/api/rules/thresholds', payload: { review: 500 } });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().message).toMatch(/review must be a number between 0 and 100/);
+    expect(bad.json().message).toMatch(/review: must be a number between 0 and 100/);
   });
 
   it('lists identities in review, shows one with its hits, and records a decision', async () => {

@@ -37,12 +37,12 @@ describe('config.ts', () => {
     expect(c.enable).toEqual(['b19-night-activity', 'my-head-rule']);
   });
   const bad: Array<[string, unknown, RegExp]> = [
-    ['a typo in a key', { presett: 'x' }, /rules\.presett is not a known key/],
+    ['a typo in a key', { presett: 'x' }, /rules\.presett: unknown setting/],
     ['a non-list files', { files: 'x' }, /rules\.files: must be a list \(got a string\)/],
-    ['a review threshold above 100', { thresholds: { review: 101 } }, /thresholds\.review must be a number between 0 and 100/],
+    ['a review threshold above 100', { thresholds: { review: 101 } }, /thresholds\.review: must be a number between 0 and 100/],
     ['block below review', { thresholds: { review: 80, block: 50 } }, /block \(50\) must not be below/],
-    ['an unknown thresholds key', { thresholds: { warn: 3 } }, /thresholds\.warn is not a known key/],
-    ['a flush interval over 5 s', { flushInterval: '10s' }, /flushInterval must be at most 5s/],
+    ['an unknown thresholds key', { thresholds: { warn: 3 } }, /thresholds\.warn: unknown setting \(known: review, block\)/],
+    ['a flush interval over 5 s', { flushInterval: '10s' }, /flushInterval: must be at most 5s/],
     ['a bad duration', { matchTtl: 'soon' }, /matchTtl: "soon" is not a duration/],
     ['a list instead of a mapping', [], /rules: must be a mapping \(got a list\)/],
     ['a list instead of the thresholds mapping', { thresholds: [50] }, /rules\.thresholds: must be a mapping \(got a list\)/],

@@ -66,6 +66,6 @@ describe('extension.ts rulesExtension() inside a collector', () => {
   it('rejects a typo in the rules section at start-up', async () => {
     await expect(
       createCollector({ db: join(dir, 'bad.duckdb'), receive: { http: '127.0.0.1:0', grpc: 'off' }, log: { level: 'silent' }, rules: { presett: 'x' } } as never, { extensions: [rulesExtension()] }),
-    ).rejects.toThrow(/rules\.presett is not a known key/);
+    ).rejects.toThrow(/rules\.presett: unknown setting/);
   });
 });

@@ -90,7 +90,7 @@ describe('retention', () => {
     expect(() => validateRetentionConfig({ days: -1 })).toThrow(/retention\.days/);
     expect(() => validateRetentionConfig({ days: '30' })).toThrow(/retention\.days/);
     expect(() => validateRetentionConfig({ batchRows: 0 })).toThrow(/retention\.batchRows/);
-    expect(() => validateRetentionConfig({ keep: 1 })).toThrow(/retention\.keep: unknown key/);
+    expect(() => validateRetentionConfig({ keep: 1 })).toThrow(/retention\.keep: unknown setting/);
     expect(() => validateRetentionConfig([])).toThrow(/retention: must be a mapping \(got a list\)/);
   });
 });

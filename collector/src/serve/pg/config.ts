@@ -88,7 +88,7 @@ export function validateSqlConfig(raw: unknown): SqlConfig {
   if (!isMapping(raw)) throw new Error(`sql: must be a mapping (got ${kindOf(raw)})`);
   const r = raw;
   const problems: string[] = [];
-  for (const k of Object.keys(r)) if (!KEYS.has(k)) problems.push(`sql.${k}: unknown key`);
+  for (const k of Object.keys(r)) if (!KEYS.has(k)) problems.push(`sql.${k}: unknown setting (known: ${[...KEYS].join(', ')})`);
   const d = DEFAULT_SQL_CONFIG;
   let listen = d.listen;
   let user = d.user;

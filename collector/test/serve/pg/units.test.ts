@@ -60,7 +60,7 @@ describe('config.ts', () => {
     [{ statementTimeoutMs: -1 }, /sql\.statementTimeoutMs/],
     [{ maxConnections: 0 }, /sql\.maxConnections/],
     [{ tls: { cert: 'x' } }, /sql\.tls/],
-    [{ pasword: 'typo' }, /sql\.pasword: unknown key/],
+    [{ pasword: 'typo' }, /sql\.pasword: unknown setting \(known: listen, user, password/],
     ['nope', /sql: must be a mapping \(got a string\)/],
   ])('rejects %j', (raw, message) => {
     expect(() => validateSqlConfig(raw)).toThrow(message);
