@@ -33,6 +33,12 @@ export interface RulesConfig {
   flushInterval: string;
   /** Upper bound on identities kept in memory (least recently seen are evicted). @default 200000 */
   maxIdentities: number;
+  /**
+   * At start-up, at most this many of the newest stored events within the longest window of the running rules are
+   * replayed through the window rules, so that their counts carry over a restart. 0: windows start empty.
+   * @default 200000
+   */
+  warmupEvents: number;
 }
 
 export const DEFAULT_RULES_CONFIG: Readonly<RulesConfig> = Object.freeze({
@@ -46,6 +52,7 @@ export const DEFAULT_RULES_CONFIG: Readonly<RulesConfig> = Object.freeze({
   matchTtl: '24h',
   flushInterval: '1s',
   maxIdentities: 200_000,
+  warmupEvents: 200_000,
 });
 
 const KEYS = new Set(Object.keys(DEFAULT_RULES_CONFIG));
@@ -161,6 +168,10 @@ export function validateRulesConfig(raw: unknown): RulesConfig {
   set('maxIdentities', () => {
     if (!Number.isInteger(r.maxIdentities) || (r.maxIdentities as number) < 1000) throw new Error('rules.maxIdentities: must be an integer ≥ 1000');
     out.maxIdentities = r.maxIdentities as number;
+  });
+  set('warmupEvents', () => {
+    if (!Number.isInteger(r.warmupEvents) || (r.warmupEvents as number) < 0) throw new Error(`rules.warmupEvents: must be a whole number, 0 to start windows empty (got ${JSON.stringify(r.warmupEvents)})`);
+    out.warmupEvents = r.warmupEvents as number;
   });
   // Only when the section names something: the built-in default preset needs no check.
   if (['preset', 'files', 'enable', 'disable'].some((k) => r[k] !== undefined)) {

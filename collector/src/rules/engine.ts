@@ -21,6 +21,8 @@ import type { RuleDefinition } from './rule-types.js';
 import type { EffectiveRules, RulesState } from './rules-state.js';
 import { readRulesState, resolveRules, writeRulesState } from './rules-state.js';
 import type { AnalystDecision, IdentityStatus } from './score.js';
+import { openRecentEvents } from './recent-events.js';
+import type { RecentEvents } from './recent-events.js';
 import { writeRuleResults } from './writer.js';
 
 export interface RuleEngineDeps {
@@ -43,6 +45,8 @@ export interface RuleEngineStats {
   flushMsMax: number;
   /** Time spent scoring events on the event loop (seconds, summed). */
   evaluationSeconds: number;
+  /** Stored events replayed through the window rules at start-up (see rules.warmupEvents). */
+  warmupEvents: number;
 }
 
 export interface RuleEngine {
@@ -107,7 +111,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   let streaming: StreamingRule[] = [];
   let sqlRules: RuleDefinition[] = [];
   const sqlLastRunMs = new Map<string, number>();
-  const stats: RuleEngineStats = { rules: 0, identities: 0, windowKeys: 0, flushes: 0, hitsWritten: 0, errors: 0, flushMsMax: 0, evaluationSeconds: 0 };
+  const stats: RuleEngineStats = { rules: 0, identities: 0, windowKeys: 0, flushes: 0, hitsWritten: 0, errors: 0, flushMsMax: 0, evaluationSeconds: 0, warmupEvents: 0 };
 
   const scoring = (): ScoringRules => ({
     weightOf: (id) => effective.active.get(id)?.weight,
@@ -167,6 +171,17 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
 
   const emit = (m: Match): void => tracker.match(m);
   const ctx = { isIpBlocked: (ip: string) => tracker.isIpBlocked(ip) };
+
+  // Window counts survive a restart: the events of the longest window before it are replayed through the rules
+  // before any new event (read now, before the collector accepts data, so that none is counted twice).
+  const warmupSeconds = Math.max(0, ...[...effective.active.values()].map(({ def }) => (def.kind === 'window' ? def.windowSeconds : 0)));
+  let recent: RecentEvents | null = null;
+  if (config.warmupEvents > 0 && warmupSeconds > 0) {
+    recent = await openRecentEvents(instance, warmupSeconds, config.warmupEvents).catch((err: unknown) => {
+      log.warn({ err }, 'cannot read the recent events: rule windows start empty');
+      return null;
+    });
+  }
 
   let flushChain: Promise<void> = Promise.resolve();
   let closed = false;
@@ -329,16 +344,19 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
     timers.push(poll);
   }
 
-  function evaluateSlice(batch: EventBatch, from: number, to: number): void {
+  /** Replayed events only fill the windows: their matches, hits and counters were recorded when they came in. */
+  const replayed = (): void => undefined;
+
+  function evaluateSlice(batch: EventBatch, from: number, to: number, replay = false): void {
     const started = performance.now();
     for (let i = from; i < to; i++) {
       const e = batch[i];
       try {
         if (!e || typeof e.identity !== 'string' || typeof e.timeUs !== 'number') continue;
-        tracker.observe(e);
+        if (!replay) tracker.observe(e);
         if (streaming.length === 0) continue;
         const view = new SecurityEventView(e, ctx);
-        for (const rule of streaming) rule.observe(view, emit);
+        for (const rule of streaming) rule.observe(view, replay ? replayed : emit);
       } catch (err) {
         stats.errors++;
         if (stats.errors <= 10) log.warn({ err }, 'rule evaluation failed for one event; skipped');
@@ -347,15 +365,31 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
     stats.evaluationSeconds += (performance.now() - started) / 1000;
   }
 
-  async function evaluate(batch: EventBatch): Promise<void> {
-    for (let from = 0; from < batch.length; from += EVENTS_PER_TURN) {
-      if (from > 0) await new Promise((resolve) => setImmediate(resolve));
-      evaluateSlice(batch, from, Math.min(batch.length, from + EVENTS_PER_TURN));
+  async function evaluate(batch: EventBatch, replay = false): Promise<void> {
+    for (let from = 0; from < batch.length && !(replay && closed); from += EVENTS_PER_TURN) {
+      if (from > 0 || replay) await new Promise((resolve) => setImmediate(resolve));
+      evaluateSlice(batch, from, Math.min(batch.length, from + EVENTS_PER_TURN), replay);
     }
   }
 
-  /** Batches are evaluated one after another, in the order they were committed. */
-  let evaluating: Promise<void> = Promise.resolve();
+  async function warmUp(events: RecentEvents): Promise<void> {
+    const started = performance.now();
+    try {
+      for (let chunk = await events.next(); chunk && !closed; chunk = await events.next()) {
+        await evaluate(chunk, true);
+        stats.warmupEvents += chunk.length;
+      }
+      log.info({ events: stats.warmupEvents, windowSeconds: warmupSeconds, ms: Math.round(performance.now() - started) }, 'rule windows warmed up from the events stored before the start');
+    } catch (err) {
+      stats.errors++;
+      log.warn({ err }, 'warming up the rule windows failed; they count from the events received from now on');
+    } finally {
+      events.close();
+    }
+  }
+
+  /** Batches are evaluated one after another, in the order they were committed, after the warm-up. */
+  let evaluating: Promise<void> = recent ? warmUp(recent) : Promise.resolve();
 
   const engine: RuleEngine = {
     consume(batch) {

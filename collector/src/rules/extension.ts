@@ -54,6 +54,7 @@ export function rulesExtension(): CollectorExtension {
           { name: 'spyglass_rule_flushes_total', type: 'counter', help: 'Writes of hits, scores and identity counters', value: stats.flushes },
           { name: 'spyglass_rule_errors_total', type: 'counter', help: 'Events or writes the rule engine failed on (logged)', value: stats.errors },
           { name: 'spyglass_rule_evaluation_seconds_total', type: 'counter', help: 'Time spent scoring events on the event loop', value: stats.evaluationSeconds },
+          { name: 'spyglass_rule_warmup_events', type: 'gauge', help: 'Stored events replayed through the window rules at start-up', value: stats.warmupEvents },
           { name: 'spyglass_rule_flush_max_seconds', type: 'gauge', help: 'Longest write of rule results since start', value: stats.flushMsMax / 1000 },
         ],
         close: () => engine.close(),

@@ -42,6 +42,7 @@ describe('config.ts', () => {
     ['a review threshold above 100', { thresholds: { review: 101 } }, /thresholds\.review: must be a number between 0 and 100/],
     ['block below review', { thresholds: { review: 80, block: 50 } }, /block \(50\) must not be below/],
     ['an unknown thresholds key', { thresholds: { warn: 3 } }, /thresholds\.warn: unknown setting \(known: review, block\)/],
+    ['a negative warm-up', { warmupEvents: -1 }, /rules\.warmupEvents: must be a whole number, 0 to start windows empty \(got -1\)/],
     ['a flush interval over 5 s', { flushInterval: '10s' }, /flushInterval: must be at most 5s/],
     ['a bad duration', { matchTtl: 'soon' }, /matchTtl: "soon" is not a duration/],
     ['a list instead of a mapping', [], /rules: must be a mapping \(got a list\)/],

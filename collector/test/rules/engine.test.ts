@@ -182,6 +182,48 @@ describe('engine.ts createRuleEngine()', () => {
     expect(await db.rows(`SELECT rule_id FROM rule_hits WHERE identity = 'erin' ORDER BY rule_id`)).toEqual([{ rule_id: 'x02-path-a' }, { rule_id: 'x03-path-b' }]);
   });
 
+  it('carries window counts over a restart by replaying the stored events, without writing their hits or counters again', async () => {
+    const dir = join(db.dir, 'window-rules');
+    mkdirSync(join(dir, 'x04-path-c'), { recursive: true });
+    writeFileSync(
+      join(dir, 'x04-path-c', 'rule.yaml'),
+      'id: x04-path-c\nname: x04\ndescription: three requests to /c\nsource: a test\nweight: high\nkind: window\nfilter: {url_path: /c}\nwindow: 5m\ncondition: {count: 3}\n',
+    );
+    const config = { ...DEFAULT_RULES_CONFIG, preset: 'empty', files: [dir], enable: ['x04-path-c'] };
+    const start = (warmupEvents = config.warmupEvents) => createRuleEngine({ ...config, warmupEvents }, { instance: db.instance, logger: silent, stateFile: null, timers: false });
+    const t = nowUs();
+    const requests = async (user: string, n: number, at: number) => {
+      const batch = buildCaseEvents([{ user_id: user, path: '/c', repeat: n }], `${user}-${at}`, at);
+      await appendEvents(db.conn, batch); // stored first, then consumed, as the collector does
+      await engine!.consume(batch);
+    };
+    const hits = async (user: string) => Number((await db.rows(`SELECT count(*) AS n FROM rule_hits WHERE identity = '${user}'`))[0].n);
+
+    engine = await start();
+    await requests('frank', 2, t); // one short of the threshold
+    await requests('grace', 3, t); // over it: one hit
+    await requests('heidi', 2, t);
+    await engine.close();
+    expect(await hits('grace')).toBe(1);
+
+    engine = await start();
+    await requests('frank', 1, t + 10e6);
+    await requests('grace', 1, t + 10e6); // still over it, within the rule's cooldown: no second hit
+    await engine.flush();
+    expect(engine.stats.warmupEvents).toBe(7);
+    expect(await hits('frank')).toBe(1);
+    expect(await hits('grace')).toBe(1);
+    const events = await db.rows(`SELECT identity, events FROM identities WHERE identity IN ('frank', 'grace') ORDER BY identity`);
+    expect(events).toEqual([{ identity: 'frank', events: '3' }, { identity: 'grace', events: '4' }]);
+    await engine.close();
+
+    engine = await start(0); // warm-up off: the windows start empty
+    await requests('heidi', 1, t + 20e6);
+    await engine.flush();
+    expect(engine.stats.warmupEvents).toBe(0);
+    expect(await hits('heidi')).toBe(0);
+  });
+
   it('switches preset and thresholds live through updateState', async () => {
     engine = await createRuleEngine(DEFAULT_RULES_CONFIG, { instance: db.instance, logger: silent, stateFile: null, timers: false });
     await engine.updateState((s) => ({ ...s, preset: 'scraping', thresholds: { review: 10, block: 20 } }));
