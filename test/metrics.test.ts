@@ -94,6 +94,7 @@ describe('GET /metrics', () => {
     expect(after.get('spyglass_spans_ignored_total')).toBe(2);
     expect(after.get('spyglass_spans_duplicate_total')).toBe(2);
     expect(after.get('spyglass_spans_rejected_total')).toBe(0);
+    expect(after.get('spyglass_events_without_address_total')).toBe(0);
     expect(after.get('spyglass_events_committed_total')).toBe(2);
     expect(after.get('spyglass_commits_total')).toBe(1);
     expect(after.get('spyglass_commit_failures_total')).toBe(0);
@@ -129,5 +130,15 @@ describe('GET /metrics', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('counts anonymous requests without a client address, stored under the identity "unknown"', async () => {
+    const before = (await scrape()).get('spyglass_events_without_address_total')!;
+    const body = JSON.parse(request([2, 2])) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ attributes: Array<{ key: string }> }> }> }> };
+    for (const span of body.resourceSpans[0].scopeSpans[0].spans) span.attributes = span.attributes.filter((a) => a.key !== 'client.address');
+    await send(JSON.stringify(body));
+    expect((await scrape()).get('spyglass_events_without_address_total')).toBe(before + 2);
+    const [row] = await collector.query(`SELECT count(*) AS n FROM events WHERE identity = 'unknown' AND network IS NULL`);
+    expect(Number(row.n)).toBe(2);
   });
 });

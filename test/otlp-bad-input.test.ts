@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector } from '../collector/src/index.js';
@@ -101,9 +101,31 @@ describe('OTLP/HTTP rejects bad input with the right status and keeps serving', 
     expect(res.status).toBe(413);
   });
 
-  it('answers corrupt gzip with 400 and an unknown encoding with 415', async () => {
-    expect((await post(Buffer.from('not gzip'), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(400);
-    expect((await post('{}', { 'content-type': 'application/json', 'content-encoding': 'br' })).status).toBe(415);
+  it('answers corrupt compressed bodies with 400 and an unknown encoding with 415 naming the accepted ones', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const res = await post(Buffer.from('not compressed'), { 'content-type': 'application/json', 'content-encoding': encoding });
+      expect(res.status, encoding).toBe(400);
+      expect(((await res.json()) as { errorCode: string }).errorCode).toBe('SPY_ERR_DECODE_COMPRESSED');
+    }
+    const unknown = await post('{}', { 'content-type': 'application/json', 'content-encoding': 'compress' });
+    expect(unknown.status).toBe(415);
+    expect(unknown.headers.get('accept-encoding')).toMatch(/^gzip, deflate, br, (zstd, )?identity$/);
+    expect(((await unknown.json()) as { message: string }).message).toMatch(/unsupported content encoding: compress \(accepted: gzip, deflate, br/);
+  });
+
+  it('accepts deflate (zlib or raw) and br bodies as the Python exporter and the OTel Collector send them', async () => {
+    const body = (path: string) => JSON.stringify(validRequest(path));
+    for (const [encoding, compressed] of [
+      ['deflate', deflateSync(body('/deflated'))],
+      ['deflate', deflateRawSync(body('/deflated-raw'))],
+      ['br', brotliCompressSync(body('/brotli'))],
+    ] as const) {
+      const res = await post(compressed, { 'content-type': 'application/json', 'content-encoding': encoding });
+      expect(res.status, encoding).toBe(200);
+    }
+    expect((await collector.query(`SELECT url_path FROM events WHERE url_path IN ('/deflated', '/deflated-raw', '/brotli') ORDER BY url_path`)).map((r) => r.url_path)).toEqual(['/brotli', '/deflated', '/deflated-raw']);
+    const bomb = brotliCompressSync(Buffer.alloc(8 * 1024 * 1024, 0x20)); // beyond the 1 MiB limit once decompressed
+    expect((await post(bomb, { 'content-type': 'application/json', 'content-encoding': 'br' })).status).toBe(413);
   });
 
   it('requires the bearer token', async () => {
@@ -128,14 +150,17 @@ describe('OTLP/HTTP rejects bad input with the right status and keeps serving', 
     const req = validRequest('/partial');
     const spans = req.resourceSpans[0].scopeSpans[0].spans as Array<Record<string, unknown>>;
     spans.push({ ...spans[0], spanId: 'zz', name: 'bad-id' });
-    spans.push({ ...spans[0], spanId: 'aaaaaaaaaaaaaaaa', name: 'no-identity', attributes: [{ key: 'http.request.method', value: { stringValue: 'GET' } }] });
+    spans.push({ ...spans[0], spanId: 'aaaaaaaaaaaaaaaa', name: 'weird-status', attributes: [{ key: 'http.request.method', value: { stringValue: 'GET' } }, { key: 'http.response.status_code', value: { intValue: 999 } }] });
+    for (let i = 0; i < 5; i++) spans.push({ ...spans[0], spanId: 'zz', name: `long-${'n'.repeat(20_000)}` }); // the message stays small
     const res = await post(JSON.stringify(req), { 'content-type': 'application/json' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     const body = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
-    expect(body.partialSuccess.rejectedSpans).toBe('2');
+    expect(body.partialSuccess.rejectedSpans).toBe('7');
     expect(body.partialSuccess.errorMessage).toMatch(/"bad-id" has an invalid trace or span id/);
-    expect(body.partialSuccess.errorMessage).toMatch(/"no-identity" has neither a user id nor a valid client address/);
+    expect(body.partialSuccess.errorMessage).toMatch(/"weird-status" has an impossible HTTP status code 999/);
+    expect(body.partialSuccess.errorMessage).toMatch(/"long-n{75}…" has an invalid trace or span id \(want 16 and 8 non-zero bytes\); …$/);
+    expect(body.partialSuccess.errorMessage.length).toBeLessThan(1000);
 
     const pb = ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(3, 1), kind: 2, startTimeUnixNano: 1, attributes: [{ key: 'http.method', value: { stringValue: 'GET' } }] }] }] }] })).finish();
     const pbRes = await post(Buffer.from(pb), { 'content-type': 'application/x-protobuf' });
@@ -155,7 +180,7 @@ describe('OTLP/HTTP rejects bad input with the right status and keeps serving', 
 
   it('stored nothing from the bad requests and kept what it had', async () => {
     const paths = await collector.query(`SELECT url_path FROM events ORDER BY url_path`);
-    expect(paths.map((r) => r.url_path)).toEqual(['/gzipped', '/partial', '/seed']);
+    expect(paths.map((r) => r.url_path)).toEqual(['/brotli', '/deflated', '/deflated-raw', '/gzipped', '/partial', '/seed']);
     const health = await fetch(`${collector.addresses.http}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', queuedEvents: 0, unconsumedEvents: 0 });

@@ -22,10 +22,10 @@ interface ErrorDef {
 export const ERROR_DEFS = {
   SPY_ERR_DECODE_PROTOBUF: { http: 400, grpc: GRPC.INVALID_ARGUMENT, retryable: false, message: 'body is not a valid OTLP ExportTraceServiceRequest (protobuf)' },
   SPY_ERR_DECODE_JSON: { http: 400, grpc: GRPC.INVALID_ARGUMENT, retryable: false, message: 'body is not a valid OTLP/JSON ExportTraceServiceRequest' },
-  SPY_ERR_DECODE_GZIP: { http: 400, grpc: GRPC.INVALID_ARGUMENT, retryable: false, message: 'body is not valid gzip data' },
+  SPY_ERR_DECODE_COMPRESSED: { http: 400, grpc: GRPC.INVALID_ARGUMENT, retryable: false, message: 'body does not decompress with its Content-Encoding' },
   SPY_ERR_RECEIVE_TOO_LARGE: { http: 413, grpc: GRPC.RESOURCE_EXHAUSTED, retryable: false, message: 'body exceeds the size limit' },
   SPY_ERR_RECEIVE_MEDIA_TYPE: { http: 415, grpc: GRPC.INVALID_ARGUMENT, retryable: false, message: 'unsupported content type; use application/x-protobuf or application/json' },
-  SPY_ERR_RECEIVE_ENCODING: { http: 415, grpc: GRPC.INVALID_ARGUMENT, retryable: false, message: 'unsupported content encoding; use gzip or identity' },
+  SPY_ERR_RECEIVE_ENCODING: { http: 415, grpc: GRPC.INVALID_ARGUMENT, retryable: false, message: 'unsupported content encoding' },
   SPY_ERR_RECEIVE_UNAUTHENTICATED: { http: 401, grpc: GRPC.UNAUTHENTICATED, retryable: false, message: 'missing or wrong bearer token' },
   SPY_ERR_DECODE_WORKER: { http: 503, grpc: GRPC.UNAVAILABLE, retryable: true, message: 'the decoding thread stopped before answering; nothing was stored; retry later' },
   SPY_ERR_STORE_OVERLOADED: { http: 503, grpc: GRPC.UNAVAILABLE, retryable: true, message: 'ingest queue is full; retry later' },

@@ -4,6 +4,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from './config/types.js';
 import { inProcessMapper } from './events/map-body.js';
+import { UNKNOWN_IDENTITY } from './events/map-spans.js';
 import type { BodyMapper } from './events/map-body.js';
 import { OffThreadMapper } from './events/off-thread-mapper.js';
 import type { EventBatch } from './events/security-event.js';
@@ -38,6 +39,8 @@ export interface PipelineStats {
   spansRejected: number;
   /** Spans already stored (an exporter re-sent a batch whose answer it never got); acknowledged, not stored again. */
   spansDuplicate: number;
+  /** Anonymous requests whose span named no usable client address: stored under the identity `unknown`. */
+  eventsWithoutAddress: number;
 }
 
 export interface Pipeline {
@@ -85,7 +88,7 @@ export async function createPipeline(deps: {
     : inProcessMapper(buildClassifier(config), config.receive.maxBodyBytes);
   const processors = deps.processors ?? [];
   const consumers = deps.consumers ?? [];
-  const stats: PipelineStats = { requests: 0, spansReceived: 0, spansIgnored: 0, spansRejected: 0, spansDuplicate: 0 };
+  const stats: PipelineStats = { requests: 0, spansReceived: 0, spansIgnored: 0, spansRejected: 0, spansDuplicate: 0, eventsWithoutAddress: 0 };
   const recent = new RecentSpans(config.store.dedupeSpans);
   const reloaded = await recent.loadFrom(deps.writeConnections[0]);
   if (reloaded) logger.debug({ spans: reloaded }, 'recent span ids reloaded for duplicate detection');
@@ -102,6 +105,18 @@ export async function createPipeline(deps: {
   };
   const queue = new IngestQueue(writers, config.store, logger, consumers.length > 0 ? consumeAll : () => undefined);
 
+  const warnedServices = new Set<string | null>();
+  /** Counts such requests, and says once per service what to change there. */
+  const noteWithoutAddress = (service: string | null): void => {
+    stats.eventsWithoutAddress++;
+    if (warnedServices.has(service) || warnedServices.size >= 100) return;
+    warnedServices.add(service);
+    logger.warn(
+      { service },
+      `anonymous requests from this service carry no client address (client.address, network.peer.address, …): stored under the identity "${UNKNOWN_IDENTITY}"; set client.address on its server spans (see docs/sql.md)`,
+    );
+  };
+
   const exportFn: ExportFn = async (body, encoding, contentEncoding): Promise<ExportResult> => {
     stats.requests++;
     const mapped = await mapper.map(body, encoding, contentEncoding);
@@ -115,6 +130,7 @@ export async function createPipeline(deps: {
       return true;
     });
     stats.spansDuplicate += mapped.events.length - fresh.length;
+    for (const e of fresh) if (e.network === null && e.identity === UNKNOWN_IDENTITY) noteWithoutAddress(e.serviceName);
     for (const p of processors) p.process(fresh);
     try {
       await queue.submit(fresh);
@@ -134,6 +150,7 @@ export async function createPipeline(deps: {
     { name: 'spyglass_spans_received_total', type: 'counter', help: 'Spans in decoded export requests', value: stats.spansReceived },
     { name: 'spyglass_spans_ignored_total', type: 'counter', help: 'Spans that are not HTTP server spans: counted, not stored', value: stats.spansIgnored },
     { name: 'spyglass_spans_rejected_total', type: 'counter', help: 'Spans refused with partial_success (unusable fields)', value: stats.spansRejected },
+    { name: 'spyglass_events_without_address_total', type: 'counter', help: `Anonymous requests with no usable client address, stored under the identity "${UNKNOWN_IDENTITY}"`, value: stats.eventsWithoutAddress },
     { name: 'spyglass_spans_duplicate_total', type: 'counter', help: 'Re-sent spans already stored: acknowledged, not stored again', value: stats.spansDuplicate },
     { name: 'spyglass_events_committed_total', type: 'counter', help: 'Events committed to the events table', value: queue.stats.committedEvents },
     { name: 'spyglass_commits_total', type: 'counter', help: 'Transactions that committed events', value: queue.stats.commits },

@@ -2,11 +2,11 @@ import { SpyglassError } from '../errors.js';
 import type { TraceRequest } from './otlp-types.js';
 
 /**
- * A span time written as a bare JSON number: JSON.parse would round it to a double (~256 ns at today's times), so it
- * is quoted first and read exactly, as a decimal string. Inside a JSON string a quote is always escaped, so this
- * cannot match there.
+ * A span time or an integer attribute written as a bare JSON number: JSON.parse would round it to a double (~256 ns
+ * at today's times; a 64-bit user id would become another), so it is quoted first and read exactly, as a decimal
+ * string. Inside a JSON string a quote is always escaped, so this cannot match there.
  */
-const BARE_SPAN_TIME = /("(?:start|end)TimeUnixNano"\s*:\s*)(\d+)(?=\s*[,}])/g;
+const BARE_INT64 = /("(?:startTimeUnixNano|endTimeUnixNano|start_time_unix_nano|end_time_unix_nano|intValue|int_value)"\s*:\s*)(-?\d+)(?=\s*[,}])/g;
 
 /**
  * OTLP/JSON → decoded request. OTLP/JSON is proto3 JSON with hex ids and integer enums; int64 fields may be
@@ -17,12 +17,31 @@ export function decodeJsonRequest(body: Uint8Array | string): TraceRequest {
   let parsed: unknown;
   try {
     const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-    parsed = JSON.parse(text.replace(BARE_SPAN_TIME, '$1"$2"'));
+    parsed = JSON.parse(text.replace(BARE_INT64, '$1"$2"'));
   } catch (err) {
     throw new SpyglassError('SPY_ERR_DECODE_JSON', (err as Error).message, { cause: err });
   }
+  if (isObject(parsed) && parsed.resourceSpans === undefined && parsed.resource_spans !== undefined) parsed = camelCaseKeys(parsed, 0);
   checkShape(parsed);
   return parsed as TraceRequest;
+}
+
+/** Deeper than this nothing an event is made of is found: left as it is. */
+const MAX_RENAME_DEPTH = 32;
+
+/**
+ * OTLP/JSON names fields in lowerCamelCase; proto3 JSON parsers also accept the proto names (`resource_spans`,
+ * `start_time_unix_nano`, …), and so does the OTel Collector. A body written that way is renamed once, here.
+ */
+function camelCaseKeys(v: unknown, depth: number): unknown {
+  if (typeof v !== 'object' || v === null || depth > MAX_RENAME_DEPTH) return v;
+  if (Array.isArray(v)) return v.map((x) => camelCaseKeys(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(v)) {
+    if (key === '__proto__') continue;
+    out[key.includes('_') ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key] = camelCaseKeys(value, depth + 1);
+  }
+  return out;
 }
 
 function fail(path: string, what: string): never {

@@ -65,6 +65,19 @@ function readUint64(r: Reader): Uint64Halves {
   return { hi: r.fixed32(), lo };
 }
 
+/**
+ * An int64 varint as a number when that is exact, else as its exact decimal string: a 64-bit user id (a Snowflake id,
+ * a Java long) must not become its neighbour's.
+ */
+function readInt64(r: Reader): number | string {
+  const start = r.pos;
+  const n = r.int64() as unknown as number;
+  if (Number.isSafeInteger(n)) return n;
+  let v = 0n;
+  for (let p = start, shift = 0n; p < r.pos; p++, shift += 7n) v |= BigInt(r.buf[p] & 0x7f) << shift;
+  return BigInt.asIntN(64, v).toString();
+}
+
 /** Every read is bounded by the whole buffer; this catches a field that ran past the end of its own message. */
 function checkEnd(r: Reader, end: number): void {
   if (r.pos !== end) throw new RangeError(`index out of range: a message overruns its length (at ${r.pos}, should end at ${end})`);
@@ -193,7 +206,7 @@ export class ProjectedRequestReader {
       const wire = tag & 7;
       if (wire === WIRE_LEN && field === f.stringValue) out = { stringValue: r.stringVerify() };
       else if (wire === WIRE_VARINT && field === f.boolValue) out = { boolValue: r.bool() };
-      else if (wire === WIRE_VARINT && field === f.intValue) out = { intValue: r.int64() as unknown as number };
+      else if (wire === WIRE_VARINT && field === f.intValue) out = { intValue: readInt64(r) };
       else if (wire === WIRE_FIXED64 && field === f.doubleValue) out = { doubleValue: r.double() };
       else if (wire === WIRE_LEN && field === f.arrayValue) {
         const arrayEnd = lengthDelimitedEnd(r, end);

@@ -31,16 +31,22 @@ function emptyFields(): HttpFieldValues {
   return { ...EMPTY_FIELDS };
 }
 const NO_RANK = 255;
+
+/** protobufjs messages keep unset fields' defaults ('' included) on their prototype: only an own '' is empty. */
+const isEmptyString = (v: OtlpAnyValue): boolean => v.stringValue === '' && Object.prototype.hasOwnProperty.call(v, 'stringValue');
 const ranks = new Uint8Array(FIELD_NAMES.length); // scratch, reset per call
 
-/** One pass over a span's attributes, keeping for each field the value of its most preferred key. */
+/**
+ * One pass over a span's attributes, keeping for each field the value of its most preferred key. An empty string
+ * counts as absent, so that `user.id: ""` does not hide an `enduser.id`.
+ */
 export function readHttpFields(attributes: readonly OtlpKeyValue[] | undefined): HttpFieldValues {
   const out = emptyFields();
   if (!attributes) return out;
   ranks.fill(NO_RANK);
   for (const kv of attributes) {
     const slot = SLOTS.get(kv.key);
-    if (!slot || !kv.value || ranks[slot.index] <= slot.rank) continue;
+    if (!slot || !kv.value || ranks[slot.index] <= slot.rank || isEmptyString(kv.value)) continue;
     out[slot.field] = kv.value;
     ranks[slot.index] = slot.rank;
   }

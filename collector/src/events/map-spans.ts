@@ -17,6 +17,13 @@ export interface MapResult {
 }
 
 const MAX_REASONS = 5;
+/** Span names quoted in a reason are cut to this many characters: the response must stay small (OTLP spec). */
+const MAX_NAME_IN_REASON = 80;
+/**
+ * The identity of an anonymous request whose span names no client address (ASP.NET Core and Ruby Rack record none
+ * by default): stored under this one identity rather than refused, so the traffic stays visible.
+ */
+export const UNKNOWN_IDENTITY = 'unknown';
 
 function resourceServiceName(attrs: readonly OtlpKeyValue[] | undefined): string | null {
   if (!attrs) return null;
@@ -34,6 +41,13 @@ function isServerKind(kind: unknown): boolean {
 function splitTarget(target: string): { path: string; query: string | undefined } {
   const q = target.indexOf('?');
   return q === -1 ? { path: target, query: undefined } : { path: target.slice(0, q), query: target.slice(q + 1) };
+}
+
+const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** Path and query of a request target or URL: origin-form (`/p?q`) or absolute-form (`https://host/p?q`). */
+function pathOf(target: string): { path: string; query: string | undefined } | undefined {
+  return ABSOLUTE_URL.test(target) ? pathFromUrl(target) : target.startsWith('/') ? splitTarget(target) : undefined;
 }
 
 function pathFromUrl(full: string): { path: string; query: string | undefined } | undefined {
@@ -62,7 +76,9 @@ export function mapSpansToEvents(req: TraceRequest, classifier: RouteClassifier)
   const result: MapResult = { events: [], ignored: 0, rejected: 0, rejectReasons: [] };
   const reject = (span: OtlpSpan, why: string) => {
     result.rejected++;
-    if (result.rejectReasons.length < MAX_REASONS) result.rejectReasons.push(`span "${String(span.name ?? '')}" ${why}`);
+    if (result.rejectReasons.length >= MAX_REASONS) return;
+    const name = String(span.name ?? '');
+    result.rejectReasons.push(`span "${name.length > MAX_NAME_IN_REASON ? `${name.slice(0, MAX_NAME_IN_REASON)}…` : name}" ${why}`);
   };
   for (const rs of req.resourceSpans ?? []) {
     const serviceName = resourceServiceName(rs.resource?.attributes);
@@ -99,15 +115,16 @@ export function mapSpansToEvents(req: TraceRequest, classifier: RouteClassifier)
         let path = anyToString(f.path);
         let query = anyToString(f.query);
         if (path === undefined) {
-          const target = anyToString(f.target);
-          const parts = target !== undefined ? splitTarget(target) : pathFromUrl(anyToString(f.fullUrl) ?? '');
+          const target = anyToString(f.target) ?? anyToString(f.fullUrl);
+          const parts = target !== undefined ? pathOf(target) : undefined;
           if (parts) {
             path = parts.path;
             query ??= parts.query;
           }
         }
         const route = anyToString(f.route);
-        const statusCode = anyToInt(f.statusCode);
+        let statusCode = anyToInt(f.statusCode);
+        if (statusCode === 0) statusCode = undefined; // what some SDKs record for a request that got no response
         if (statusCode !== undefined && (statusCode < 100 || statusCode > 599)) {
           reject(span, `has an impossible HTTP status code ${statusCode}`);
           continue;
@@ -117,22 +134,18 @@ export function mapSpansToEvents(req: TraceRequest, classifier: RouteClassifier)
         const network = maskIp(ip) ?? null;
         const userId = truncate(anyToString(f.userId) || undefined, FIELD_LIMITS.userId);
         const explicitIdentity = anyToString(f.identity);
-        let identity: string | null;
+        let identity: string;
         let identityKind: IdentityKind;
         if (explicitIdentity) {
-          identity = truncate(explicitIdentity, FIELD_LIMITS.identity);
+          identity = truncate(explicitIdentity, FIELD_LIMITS.identity)!;
           const kind = anyToString(f.identityKind);
           identityKind = kind === 'user' || kind === 'network' ? kind : userId ? 'user' : 'network';
         } else if (userId) {
           identity = userId;
           identityKind = 'user';
         } else {
-          identity = network;
+          identity = network ?? UNKNOWN_IDENTITY;
           identityKind = 'network';
-        }
-        if (!identity) {
-          reject(span, 'has neither a user id nor a valid client address to identify the caller');
-          continue;
         }
 
         const methodUpper = knownMethod(method);

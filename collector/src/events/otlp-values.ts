@@ -60,15 +60,29 @@ const has = (v: object, key: keyof OtlpAnyValue) => Object.prototype.hasOwnPrope
  */
 const MAX_ARRAY_DEPTH = 4;
 
+const INTEGER_RE = /^\s*[-+]?\d+\s*$/;
+
+/** A double given as a number or, as proto3 JSON allows, a string ("404", "NaN"). */
+function doubleOf(v: OtlpAnyValue): number | undefined {
+  const d = v.doubleValue as unknown;
+  if (typeof d === 'number') return d;
+  if (typeof d === 'string' && d.trim() !== '') return Number(d);
+  return undefined;
+}
+
 export function anyToString(v: OtlpAnyValue | undefined | null, depth = 0): string | undefined {
   if (!v || typeof v !== 'object') return undefined;
   if (has(v, 'stringValue') && typeof v.stringValue === 'string') return v.stringValue;
   if (has(v, 'intValue') && v.intValue !== null) {
+    // Decimal strings stay exact (a 64-bit id does not fit a double); "007" and "+7" read as "7".
+    if (typeof v.intValue === 'string') return INTEGER_RE.test(v.intValue) ? BigInt(v.intValue.trim()).toString() : undefined;
     const n = int64ToNumber(v.intValue);
-    if (n !== undefined) return String(n);
-    return typeof v.intValue === 'string' ? v.intValue : undefined;
+    return n !== undefined ? String(n) : undefined;
   }
-  if (has(v, 'doubleValue') && typeof v.doubleValue === 'number') return String(v.doubleValue);
+  if (has(v, 'doubleValue')) {
+    const d = doubleOf(v);
+    return d === undefined || Number.isNaN(d) ? undefined : String(d);
+  }
   if (has(v, 'boolValue') && typeof v.boolValue === 'boolean') return String(v.boolValue);
   if (has(v, 'arrayValue') && depth < MAX_ARRAY_DEPTH) {
     const values = v.arrayValue?.values;
@@ -81,7 +95,7 @@ export function anyToInt(v: OtlpAnyValue | undefined | null): number | undefined
   if (!v || typeof v !== 'object') return undefined;
   let n: number | undefined;
   if (has(v, 'intValue') && v.intValue !== null) n = int64ToNumber(v.intValue);
-  else if (has(v, 'doubleValue') && typeof v.doubleValue === 'number') n = v.doubleValue;
+  else if (has(v, 'doubleValue')) n = doubleOf(v);
   else if (has(v, 'stringValue') && typeof v.stringValue === 'string' && /^\s*-?\d+\s*$/.test(v.stringValue)) n = Number(v.stringValue);
   return n !== undefined && Number.isInteger(n) ? n : undefined;
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { encodingOf } from '../decode/body.js';
+import { ACCEPTED_CONTENT_ENCODINGS, encodingOf } from '../decode/body.js';
 import type { OtlpEncoding } from '../decode/body.js';
 import { encodeProtobufResponse, encodeRpcStatus } from '../decode/protobuf.js';
 import { SpyglassError, isSpyglassError } from '../errors.js';
@@ -29,6 +29,7 @@ function sendError(reply: FastifyReply, encoding: OtlpEncoding, err: SpyglassErr
   reply.code(err.httpStatus);
   if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
   if (err.httpStatus === 401) reply.header('www-authenticate', 'Bearer'); // RFC 9110 §11.6.1: a 401 names its scheme
+  if (err.code === 'SPY_ERR_RECEIVE_ENCODING') reply.header('accept-encoding', ACCEPTED_CONTENT_ENCODINGS);
   if (encoding === 'protobuf') return reply.type(PROTOBUF).send(Buffer.from(encodeRpcStatus(err.grpcCode, err.message)));
   return reply.type(JSON_TYPE).send({ code: err.grpcCode, message: err.message, errorCode: err.code });
 }

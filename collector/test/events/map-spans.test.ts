@@ -128,4 +128,62 @@ describe('map-spans.ts', () => {
     expect(fromPb).toEqual(fromJson);
     expect(fromPb[0]).toMatchObject({ identity: '2001:db8::/64', eventType: 'account_login_fail' });
   });
+
+  it('keeps 64-bit integer user ids exact from protobuf, JSON strings and bare JSON numbers', () => {
+    const ids = ['1541815603606036481', '1541815603606036482', '-9223372036854775808', '9007199254740993'];
+    for (const id of ids) {
+      const pb = ExportTraceServiceRequest.encode({
+        resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), kind: 2, startTimeUnixNano: halves('1795585833888123456'),
+          attributes: [{ key: 'http.request.method', value: { stringValue: 'GET' } }, { key: 'user.id', value: { intValue: halves(BigInt.asUintN(64, BigInt(id)).toString()) } }] }] }] }],
+      } as never).finish();
+      expect(mapSpansToEvents(decodeProtobufRequest(pb), classifier).events[0]).toMatchObject({ identity: id, userId: id, identityKind: 'user' });
+      const json = (value: string) => `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","kind":2,
+        "startTimeUnixNano":"1795585833888123456","attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}},{"key":"user.id","value":{"intValue":${value}}}]}]}]}]}`;
+      expect(mapSpansToEvents(decodeJsonRequest(json(`"${id}"`)), classifier).events[0].userId).toBe(id);
+      expect(mapSpansToEvents(decodeJsonRequest(json(id)), classifier).events[0].userId).toBe(id);
+    }
+    expect(mapSpansToEvents(req(span({ 'http.request.method': 'GET' }, { attributes: [{ key: 'http.request.method', value: { stringValue: 'GET' } }, { key: 'user.id', value: { intValue: '007' } }] })), classifier).events[0].userId).toBe('7');
+  });
+
+  it('stores an anonymous request without a client address under the identity "unknown" instead of refusing it', () => {
+    // What ASP.NET Core and Ruby Rack record by default: no client or peer address.
+    const r = mapSpansToEvents(req(span({ 'http.request.method': 'GET', 'url.path': '/products', 'http.response.status_code': 200 })), classifier);
+    expect(r.rejected).toBe(0);
+    expect(r.events[0]).toMatchObject({ identity: 'unknown', identityKind: 'network', ip: null, network: null, urlPath: '/products' });
+    const withUser = mapSpansToEvents(req(span({ 'http.request.method': 'GET', 'user.id': 'ivan' })), classifier).events[0];
+    expect(withUser).toMatchObject({ identity: 'ivan', identityKind: 'user', network: null });
+  });
+
+  it('reads the other SDKs\' names: empty values fall through, doubles as strings, absolute and relative targets, status 0', () => {
+    const one = (attrs: Record<string, string | number>, values: Record<string, object> = {}) =>
+      mapSpansToEvents(req(span(attrs, { attributes: [...span(attrs).attributes!, ...Object.entries(values).map(([key, value]) => ({ key, value }))] })), classifier).events[0];
+    expect(one({ 'http.request.method': 'GET', 'user.id': '', 'enduser.id': 'dave' })).toMatchObject({ identity: 'dave', identityKind: 'user' });
+    expect(one({ 'http.request.method': 'GET', 'user.name': 'erin', 'client.address': '192.0.2.1' })).toMatchObject({ identity: 'erin', userId: 'erin' });
+    expect(one({ 'http.request.method': 'GET', 'client.socket.address': '198.51.100.7' })).toMatchObject({ identity: '198.51.100.*', ip: '198.51.100.7' });
+    expect(one({ 'http.request.method': 'GET', 'client.address': '192.0.2.1' }, { 'http.request.header.user-agent': { arrayValue: { values: [{ stringValue: 'curl/8.5' }] } } }).userAgent).toBe('curl/8.5');
+    expect(one({ 'http.request.method': 'GET', 'client.address': '192.0.2.1' }, { 'http.response.status_code': { doubleValue: '404' } })).toMatchObject({ statusCode: 404, eventType: 'page_error' });
+    expect(one({ 'http.method': 'GET', 'http.target': 'http://evil.example/abs?x=1', 'client.address': '192.0.2.1' })).toMatchObject({ urlPath: '/abs', urlQuery: 'x=1' });
+    expect(one({ 'http.method': 'GET', 'http.url': '/rel/path?y=2', 'client.address': '192.0.2.1' })).toMatchObject({ urlPath: '/rel/path', urlQuery: 'y=2' });
+    expect(one({ 'http.method': 'GET', 'http.url': 'https://shop.example/p?z=3', 'client.address': '192.0.2.1' })).toMatchObject({ urlPath: '/p', urlQuery: 'z=3' });
+    expect(one({ 'http.request.method': 'GET', 'http.response.status_code': 0, 'client.address': '192.0.2.1' })).toMatchObject({ statusCode: null, eventType: 'page_view' });
+  });
+
+  it('classifies login routes whatever their case (ASP.NET\'s /Account/Login) and Devise\'s /users/sign_in', () => {
+    const type = (path: string, status: number, route?: string) =>
+      mapSpansToEvents(req(span({ 'http.request.method': 'POST', 'url.path': path, 'http.response.status_code': status, 'client.address': '192.0.2.1', ...(route ? { 'http.route': route } : {}) })), classifier).events[0].eventType;
+    expect(type('/Identity/Account/Login', 302)).toBe('account_login');
+    expect(type('/Account/Login', 401, 'Account/Login')).toBe('account_login_fail');
+    expect(type('/api/LOGIN', 401)).toBe('account_login_fail');
+    expect(type('/users/sign_in', 422)).toBe('account_login_fail');
+    expect(type('/users/sign_in', 303)).toBe('account_login');
+  });
+
+  it('reads OTLP/JSON written with the proto field names (snake_case), as the OTel Collector does', () => {
+    const body = `{"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"string_value":"py"}}]},"scope_spans":[{"spans":[{
+      "trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","kind":2,"start_time_unix_nano":1796320681746000123,
+      "end_time_unix_nano":"1796320681751000123","attributes":[{"key":"http.request.method","value":{"string_value":"GET"}},
+      {"key":"user.id","value":{"int_value":1541815603606036481}},{"key":"url.path","value":{"string_value":"/snake_case_path"}}]}]}]}]}`;
+    const [e] = mapSpansToEvents(decodeJsonRequest(body), classifier).events;
+    expect(e).toMatchObject({ serviceName: 'py', userId: '1541815603606036481', urlPath: '/snake_case_path', timeUs: 1796320681746000, durationMs: 5 });
+  });
 });

@@ -20,11 +20,11 @@ export const HTTP_FIELD_KEYS = {
   /** Old-style request target (`/path?query`), split into path and query when url.path is absent. */
   target: ['http.target'],
   fullUrl: ['url.full', 'http.url'],
-  userAgent: ['user_agent.original', 'http.user_agent'],
+  userAgent: ['user_agent.original', 'http.user_agent', 'http.request.header.user-agent'],
   clientAddress: ['client.address', 'http.client_ip'],
-  peerAddress: ['network.peer.address', 'net.peer.ip', 'net.sock.peer.addr'],
+  peerAddress: ['network.peer.address', 'net.peer.ip', 'net.sock.peer.addr', 'client.socket.address'],
   referer: [ATTR_HTTP_REQUEST_HEADER_REFERER, 'http.request.header.referrer'],
-  userId: [ATTR_USER_ID, ATTR_ENDUSER_ID],
+  userId: [ATTR_USER_ID, ATTR_ENDUSER_ID, 'user.name'],
 } as const;
 
 export type HttpField = keyof typeof HTTP_FIELD_KEYS;

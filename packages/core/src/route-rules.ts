@@ -3,7 +3,8 @@
  * package share this format, so a rule written once classifies requests the same way on both sides.
  *
  * Path patterns: literal segments, `:name` or `*` for exactly one segment, `**` for any number of segments
- * (including none). A pattern is matched against `http.route` and against `url.path`; either may match.
+ * (including none). A pattern is matched against `http.route` and against `url.path`; either may match. Matching
+ * ignores case, as many frameworks route (ASP.NET's `/Account/Login`; an attacker can change the case of a path).
  * Status: `2xx`, `4xx`, an exact code (`401`), or a list of those; omitted means any status.
  */
 export interface RouteRuleConfig {
@@ -60,7 +61,7 @@ function compilePath(path: string, index: number): RegExp {
     else re += '/' + seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
   if (re === '^') re += '/';
-  return new RegExp(re + '/?$');
+  return new RegExp(re + '/?$', 'i');
 }
 
 function compileStatus(value: string | number, index: number): (code: number) => boolean {
@@ -124,7 +125,10 @@ export const DEFAULT_ROUTE_RULES: readonly RouteRuleConfig[] = Object.freeze([
   { method: 'POST', path: '/**/login', status: '4xx', eventType: 'account_login_fail' },
   { method: 'POST', path: '/**/signin', status: ['2xx', '3xx'], eventType: 'account_login' },
   { method: 'POST', path: '/**/signin', status: '4xx', eventType: 'account_login_fail' },
+  { method: 'POST', path: '/**/sign_in', status: ['2xx', '3xx'], eventType: 'account_login' },
+  { method: 'POST', path: '/**/sign_in', status: '4xx', eventType: 'account_login_fail' },
   { method: 'POST', path: '/**/logout', eventType: 'account_logout' },
+  { method: ['POST', 'DELETE'], path: '/**/sign_out', eventType: 'account_logout' },
   { method: 'POST', path: '/**/signup', status: ['2xx', '3xx'], eventType: 'account_registration' },
   { method: 'POST', path: '/**/register', status: ['2xx', '3xx'], eventType: 'account_registration' },
   { method: 'POST', path: '/**/password-reset', eventType: 'account_password_reset' },
