@@ -1,5 +1,6 @@
 /**
- * Retention: events (and the rule engine's rule_hits and identity_scores) older than `retention.days` are deleted
+ * Retention: events (and the rule engine's rule_hits and identity_scores, and identities not seen since, unless an
+ * analyst decided about them) older than `retention.days` are deleted
  * by a background pass on its own connection, in small batches with a pause between them, so ingest commits are
  * never queued behind one long delete. Appends to a table never conflict with deletes of its old rows; a batch
  * that does conflict (another writer touched the same rows) is retried on the next pass.
@@ -19,9 +20,21 @@ export interface RetentionConfig {
 
 export const DEFAULT_RETENTION_CONFIG: Readonly<RetentionConfig> = Object.freeze({ days: 30, intervalSeconds: 600, batchRows: 5000 });
 
-/** Tables cleaned, each by its own time column. Tables that do not exist (rules stage off) are skipped. */
-export const RETENTION_TABLES = ['events', 'rule_hits', 'identity_scores'] as const;
-export type RetentionTable = (typeof RETENTION_TABLES)[number];
+/** Tables cleaned, each by its own time column. Missing tables (rules stage off) are skipped. */
+interface RetainedTable {
+  table: string;
+  time: string;
+  /** Rows kept whatever their age. */
+  keep?: string;
+}
+
+const RETENTION_TABLES = [
+  { table: 'events', time: 'time' },
+  { table: 'rule_hits', time: 'time' },
+  { table: 'identity_scores', time: 'time' },
+  { table: 'identities', time: 'last_seen', keep: 'decision IS NOT NULL' },
+] as const satisfies readonly RetainedTable[];
+export type RetentionTable = (typeof RETENTION_TABLES)[number]['table'];
 
 /** Pause between two batches: lets queued ingest commits through. */
 const PAUSE_MS = 20;
@@ -91,15 +104,15 @@ export class RetentionTask {
   }
 
   private async pass(nowMs: number): Promise<RetentionResult> {
-    const result: RetentionResult = { events: 0, rule_hits: 0, identity_scores: 0 };
+    const result: RetentionResult = { events: 0, rule_hits: 0, identity_scores: 0, identities: 0 };
     if (!this.enabled) return result;
     const started = performance.now();
     const cutoffUs = BigInt(Math.floor((nowMs - this.config.days * 86_400_000) * 1000));
     const existing = await this.existingTables();
     try {
-      for (const table of RETENTION_TABLES) {
-        if (!existing.has(table)) continue;
-        result[table] = await this.deleteOlder(table, cutoffUs);
+      for (const t of RETENTION_TABLES) {
+        if (!existing.has(t.table)) continue;
+        result[t.table] = await this.deleteOlder(t, cutoffUs);
       }
     } catch (err) {
       this.stats.failures++;
@@ -107,7 +120,7 @@ export class RetentionTask {
       throw err;
     } finally {
       this.stats.passes++;
-      const total = result.events + result.rule_hits + result.identity_scores;
+      const total = Object.values(result).reduce((a, b) => a + b, 0);
       this.stats.deleted += total;
       if (total > 0) this.logger.info({ deleted: result, days: this.config.days, ms: Math.round(performance.now() - started) }, 'retention: old rows deleted');
     }
@@ -119,11 +132,12 @@ export class RetentionTask {
     return new Set(reader.getRows().map((r) => String(r[0])));
   }
 
-  private async deleteOlder(table: RetentionTable, cutoffUs: bigint): Promise<number> {
+  private async deleteOlder({ table, time, keep }: RetainedTable, cutoffUs: bigint): Promise<number> {
     let total = 0;
+    const kept = keep ? ` AND NOT (${keep})` : '';
     while (!this.closed) {
       const reader = await this.conn.run(
-        `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE time < make_timestamptz($1::BIGINT) LIMIT ${this.config.batchRows})`,
+        `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${time} < make_timestamptz($1::BIGINT)${kept} LIMIT ${this.config.batchRows})`,
         [cutoffUs] as never,
       );
       const deleted = Number(reader.rowsChanged);

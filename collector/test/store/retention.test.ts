@@ -45,23 +45,28 @@ afterAll(() => {
 });
 
 describe('retention', () => {
-  it('deletes events, rule_hits and identity_scores older than the cutoff, in batches, and keeps the rest', async () => {
+  it('deletes events, rule_hits, identity_scores and identities not seen since the cutoff, in batches, and keeps the rest', async () => {
     await insertEvents(12_345, NOW_US - 30n * DAY_US, 60); // 30..90 days old
     await insertEvents(1_000, NOW_US, 29); // within the last 29 days
     const old = `make_timestamptz(${NOW_US - 40n * DAY_US})`;
     const recent = `make_timestamptz(${NOW_US - DAY_US})`;
     await conn.run(`INSERT INTO rule_hits VALUES (${old}, 'a', 'user', 'r1', 'high', NULL), (${recent}, 'a', 'user', 'r1', 'high', NULL)`);
     await conn.run(`INSERT INTO identity_scores VALUES (${old}, 'a', 10, 'ok'), (${old}, 'b', 20, 'ok'), (${recent}, 'a', 30, 'review')`);
+    const identity = (name: string, lastSeen: string, decision: string | null) =>
+      `('${name}', 'user', ${old}, ${lastSeen}, 1, 0, 99, 'ok', ${decision ? `'${decision}'` : 'NULL'}, [], NULL, ${lastSeen})`;
+    // gone quiet long ago; seen lately; gone quiet but decided about by an analyst (kept, with its decision)
+    await conn.run(`INSERT INTO identities VALUES ${identity('quiet', old, null)}, ${identity('active', recent, null)}, ${identity('decided', old, 'blocked')}`);
 
     const task = new RetentionTask(conn, validateRetentionConfig({ days: 30, batchRows: 1000 }), logger);
     const result = await task.runOnce(NOW_MS);
-    expect(result).toEqual({ events: 12_345, rule_hits: 1, identity_scores: 2 });
+    expect(result).toEqual({ events: 12_345, rule_hits: 1, identity_scores: 2, identities: 1 });
+    expect((await conn.runAndReadAll('SELECT identity FROM identities ORDER BY identity')).getRowsJS()).toEqual([['active'], ['decided']]);
     expect(await count('events')).toBe(1000);
     expect(await count('events', `time < make_timestamptz(${NOW_US - 30n * DAY_US})`)).toBe(0);
     expect(await count('rule_hits')).toBe(1);
     expect(await count('identity_scores')).toBe(1);
-    expect(task.stats).toMatchObject({ passes: 1, deleted: 12_348, failures: 0 });
-    expect(await task.runOnce(NOW_MS)).toEqual({ events: 0, rule_hits: 0, identity_scores: 0 });
+    expect(task.stats).toMatchObject({ passes: 1, deleted: 12_349, failures: 0 });
+    expect(await task.runOnce(NOW_MS)).toEqual({ events: 0, rule_hits: 0, identity_scores: 0, identities: 0 });
     await task.close();
   });
 
@@ -69,7 +74,7 @@ describe('retention', () => {
     await insertEvents(10, NOW_US - 1000n * DAY_US, 1);
     const task = new RetentionTask(conn, validateRetentionConfig({ days: 0 }), logger);
     expect(task.enabled).toBe(false);
-    expect(await task.runOnce(NOW_MS)).toEqual({ events: 0, rule_hits: 0, identity_scores: 0 });
+    expect(await task.runOnce(NOW_MS)).toEqual({ events: 0, rule_hits: 0, identity_scores: 0, identities: 0 });
     expect(await count('events', `time < make_timestamptz(${NOW_US - 999n * DAY_US})`)).toBe(10);
   });
 
@@ -79,7 +84,7 @@ describe('retention', () => {
     await migrate(c, STORE_MIGRATIONS);
     await c.run(`INSERT INTO events (time, identity, identity_kind, http_method, event_type, trace_id, span_id) VALUES (make_timestamptz(${NOW_US - 31n * DAY_US}), 'a', 'user', 'GET', 'x', 't', 's')`);
     const task = new RetentionTask(c, validateRetentionConfig({ days: 30 }), logger);
-    expect(await task.runOnce(NOW_MS)).toEqual({ events: 1, rule_hits: 0, identity_scores: 0 });
+    expect(await task.runOnce(NOW_MS)).toEqual({ events: 1, rule_hits: 0, identity_scores: 0, identities: 0 });
     c.closeSync();
     other.closeSync();
   });
