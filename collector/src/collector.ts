@@ -60,9 +60,11 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
   let grpc: OtlpGrpcServer | undefined;
   let pipeline: Pipeline | undefined;
   let accepting = false;
+  let stopping = false;
 
   const shutdown = async () => {
     accepting = false;
+    stopping = true;
     await http?.close();
     await grpc?.close();
     await pipeline?.close();
@@ -92,13 +94,19 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
       loggerInstance: logger as unknown as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
       forceCloseConnections: false,
+      // While stopping, requests on connections already open are still served (and their spans acknowledged once
+      // committed) rather than answered fastify's bare 503; each such answer closes its connection (below).
+      return503OnClosing: false,
       // Identities reach 256 characters (FIELD_LIMITS) and travel URL-encoded in /api/rules paths; fastify's 100 is short.
       routerOptions: { maxParamLength: 2048 },
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     }) as unknown as FastifyInstance;
     clientErrors.track(http.server);
+    http.addHook('onRequest', async (_req, reply) => {
+      if (stopping) reply.header('connection', 'close');
+    });
     http.get('/healthz', async (_req, reply) => {
-      if (!accepting) return reply.code(503).send({ status: 'starting or stopping' });
+      if (!accepting) return reply.code(503).send({ status: stopping ? 'stopping' : 'starting' });
       const failure = pipeline?.queue.lastCommitError;
       if (failure) {
         // Degraded: requests are answered 503 (nothing lost, senders retry) until a commit succeeds again.
