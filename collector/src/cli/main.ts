@@ -13,6 +13,9 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// Databases, WALs and state files hold personal data (user ids, addresses): every file a command creates is its owner's only.
+process.umask(0o077);
+
 const program = new Command('spyglass')
   .description('Spyglass: who is using your API, from OpenTelemetry HTTP server spans')
   .showHelpAfterError();

@@ -37,7 +37,7 @@ const TRACE_SERVICE: grpc.ServiceDefinition = {
   },
 };
 
-function toServiceError(err: unknown): Partial<grpc.StatusObject> {
+function toServiceError(err: unknown): grpc.StatusObject {
   // An unexpected error is a bug, not a reason to retry: INTERNAL, which OTLP clients do not retry.
   if (!isSpyglassError(err)) return { code: GRPC.INTERNAL, details: 'internal error', metadata: new grpc.Metadata() };
   const e = err;
@@ -46,6 +46,24 @@ function toServiceError(err: unknown): Partial<grpc.StatusObject> {
     metadata.set('grpc-status-details-bin', Buffer.from(encodeRpcStatus(e.grpcCode, e.message, e.retryAfterSeconds)));
   }
   return { code: e.grpcCode, details: e.message, metadata };
+}
+
+/**
+ * Checks the bearer token in the call's headers. The handler asks grpc-js to read the message only once the headers
+ * passed, so an unauthenticated call is answered before its message is read or inflated.
+ */
+function bearerInterceptor(authorized: (authorization: string | undefined) => boolean): grpc.ServerInterceptor {
+  return (_method, call) =>
+    new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, pass) => {
+            const auth = metadata.get('authorization')[0];
+            if (authorized(typeof auth === 'string' ? auth : auth?.toString())) pass(metadata);
+            else call.sendStatus(toServiceError(new SpyglassError('SPY_ERR_RECEIVE_UNAUTHENTICATED')));
+          },
+        }),
+    });
 }
 
 /** OTLP/gRPC TraceService/Export over the same export path as HTTP. */
@@ -59,15 +77,10 @@ export class OtlpGrpcServer {
       'grpc.max_connection_idle_ms': opts.idleSeconds * 1000,
       'grpc.keepalive_time_ms': opts.keepaliveSeconds * 1000,
       'grpc.keepalive_timeout_ms': Math.min(opts.keepaliveSeconds, MAX_PING_WAIT_SECONDS) * 1000,
+      interceptors: opts.token ? [bearerInterceptor(createBearerCheck(opts.token))] : [],
     });
-    const authorized = createBearerCheck(opts.token);
     this.server.addService(TRACE_SERVICE, {
       export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        const auth = call.metadata.get('authorization')[0];
-        if (!authorized(typeof auth === 'string' ? auth : auth?.toString())) {
-          callback(toServiceError(new SpyglassError('SPY_ERR_RECEIVE_UNAUTHENTICATED')));
-          return;
-        }
         this.opts.turns
           .next(call.request.length)
           .then(() => this.opts.export(call.request, 'protobuf', undefined))

@@ -14,7 +14,7 @@ export async function openDatabase(
 ): Promise<DuckDBInstance> {
   if (path !== ':memory:' && !options.readOnly) {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 }); // personal data: the owner's only (an existing directory keeps its mode)
     } catch (err) {
       throw new SpyglassError('SPY_ERR_DB_OPEN', `cannot create the directory of ${path}: ${(err as Error).message}`, { cause: err });
     }
