@@ -90,6 +90,11 @@ describe('spyglass CLI', () => {
     const c = await startCollectorProcess(['--config', config, '--db', live, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--sql', '127.0.0.1:0']);
     children.push(c);
     const sqlLine = c.logs.map((l) => JSON.parse(l)).find((r) => r.msg?.startsWith('SQL endpoint listening'));
+    // The start-up log says what runs where: version, the database's full path, the rules, one line per listener.
+    const records = c.logs.map((l) => JSON.parse(l));
+    expect(records.find((r) => r.msg === 'collector ready')).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), db: live, retentionDays: 30 });
+    expect(records.find((r) => r.msg === 'rules started')).toMatchObject({ preset: 'api_protection', rules: expect.any(Number) });
+    expect(records.filter((r) => /listening/i.test(r.msg))).toHaveLength(2); // OTLP/HTTP and SQL: no echo from fastify
     const address = /@([\d.]+:\d+)\//.exec(sqlLine.address)![1];
     // The generated password is printed once on stderr and saved next to the database, never logged.
     const generated = /password "([^"]+)" \(generated; saved to (.*?\.sql-password)/.exec(c.stderr.join('\n'));

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -20,6 +22,17 @@ import { pipelineSafeClientErrors } from './receive/client-errors.js';
 import { openDatabase } from './store/database.js';
 import { queryRows } from './store/query.js';
 import { registerMetricsRoute, registerMetricsTableFunction } from './serve/metrics.js';
+
+/** The collector package's version, from its package.json (one level up from src/, two from dist/src/). */
+const VERSION = ['../package.json', '../../package.json']
+  .map((p) => {
+    try {
+      return JSON.parse(readFileSync(new URL(p, import.meta.url), 'utf8')) as { name?: string; version?: string };
+    } catch {
+      return {};
+    }
+  })
+  .find((pkg) => pkg.name === '@spyglass/collector')?.version;
 
 export interface CollectorSettings {
   logger?: Logger;
@@ -91,7 +104,8 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
     const clientErrors = pipelineSafeClientErrors();
     http = Fastify({
       clientErrorHandler: clientErrors.handle,
-      loggerInstance: logger as unknown as FastifyBaseLogger,
+      // fastify's own info lines ("Server listening at …") repeat ours; its warnings and errors still reach the log.
+      loggerInstance: logger.child({}, { level: logger.levelVal < 40 ? 'warn' : logger.level }) as unknown as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
       forceCloseConnections: false,
       // While stopping, requests on connections already open are still served (and their spans acknowledged once
@@ -151,7 +165,7 @@ export async function createCollector(config: PartialCollectorConfig = {}, setti
     for (const h of handles) await h.afterListen?.();
     for (const h of handles) Object.assign(addresses, h.listening?.());
     accepting = true;
-    logger.info({ db: cfg.db, ...addresses }, 'collector ready');
+    logger.info({ version: VERSION, db: resolve(cfg.db), ...addresses, retentionDays: cfg.retention === undefined ? undefined : (cfg.retention as { days: number }).days }, 'collector ready');
 
     const conn = readConn;
     return {

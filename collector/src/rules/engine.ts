@@ -145,6 +145,7 @@ export async function createRuleEngine(config: RulesConfig, deps: RuleEngineDeps
   const conn: DuckDBConnection = await instance.connect();
   const sqlConn: DuckDBConnection = await instance.connect();
   compileActive();
+  log.info({ preset: effective.preset, rules: effective.active.size, thresholds: effective.thresholds }, 'rules started');
   await writeCatalogTables(conn, catalog, effective, builtinIds());
 
   // Analyst decisions and recent matches survive restarts.

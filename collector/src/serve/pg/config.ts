@@ -22,9 +22,12 @@ export interface SqlConfig {
    * the PEM contents. Without them an SSLRequest is answered 'N' (plaintext).
    */
   tls?: TlsMaterial;
-  /** Per-statement time limit in ms; 0 disables it. A session may lower or raise it with SET statement_timeout. @default 30000 */
+  /**
+   * Per-statement time limit in ms; 0 disables it. A session may lower it with SET statement_timeout, never raise or
+   * disable it. @default 30000
+   */
   statementTimeoutMs: number;
-  /** Concurrent sessions; further logins get SQLSTATE 53300. @default 20 */
+  /** Concurrent authenticated sessions; further logins get SQLSTATE 53300. @default 20 */
   maxConnections: number;
   /**
    * Statements executing at once across all sessions; the rest queue. Keeps libuv's thread pool (default 4
@@ -38,6 +41,11 @@ export interface SqlConfig {
   authFailureDelayMs: number;
   /** @default 30000 */
   authFailureMaxDelayMs: number;
+  /**
+   * Most disk DuckDB may use for spilling (its max_temp_directory_size, instance-wide), set by the lock-down when the
+   * endpoint starts; a query that needs more fails with SQLSTATE 53100. DuckDB size syntax. @default '4GiB'
+   */
+  maxTempDirectorySize: string;
 }
 
 export const DEFAULT_SQL_CONFIG: Readonly<SqlConfig> = Object.freeze({
@@ -51,6 +59,7 @@ export const DEFAULT_SQL_CONFIG: Readonly<SqlConfig> = Object.freeze({
   maxConcurrentQueries: 2,
   authFailureDelayMs: 500,
   authFailureMaxDelayMs: 30_000,
+  maxTempDirectorySize: '4GiB',
 });
 
 const KEYS = new Set<string>([...Object.keys(DEFAULT_SQL_CONFIG), 'tls']);
@@ -95,6 +104,7 @@ export function validateSqlConfig(raw: unknown): SqlConfig {
   let database = d.database;
   let authMethod = d.authMethod;
   let password = d.password;
+  let maxTempDirectorySize = d.maxTempDirectorySize;
   attempt(problems, () => {
     listen = str(r, 'listen', d.listen);
     if (listen !== 'off') parseListen(listen);
@@ -113,6 +123,12 @@ export function validateSqlConfig(raw: unknown): SqlConfig {
     authMethod = method;
   });
   attempt(problems, () => (password = str(r, 'password', d.password)));
+  attempt(problems, () => {
+    maxTempDirectorySize = str(r, 'maxTempDirectorySize', d.maxTempDirectorySize);
+    if (!/^\d+(\.\d+)?\s*(B|[KMGT]i?B)$/i.test(maxTempDirectorySize)) {
+      throw new Error(`sql.maxTempDirectorySize: expected a size such as "4GiB" or "500MB", got ${JSON.stringify(maxTempDirectorySize)}`);
+    }
+  });
   const tls = readTlsSetting(r.tls, 'sql.tls', problems);
   const ints = {
     statementTimeoutMs: d.statementTimeoutMs,
@@ -137,5 +153,6 @@ export function validateSqlConfig(raw: unknown): SqlConfig {
     maxConcurrentQueries: ints.maxConcurrentQueries,
     authFailureDelayMs: ints.authFailureDelayMs,
     authFailureMaxDelayMs: ints.authFailureMaxDelayMs,
+    maxTempDirectorySize,
   });
 }

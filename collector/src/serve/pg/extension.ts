@@ -41,7 +41,7 @@ export function sqlEndpointExtension(options: SqlExtensionOptions = {}): Collect
         async afterListen() {
           const conn = await instance.connect();
           try {
-            await lockDownInstance(conn, { allowedDirectories: options.allowedDirectories });
+            await lockDownInstance(conn, { allowedDirectories: options.allowedDirectories, maxTempDirectorySize: sql.maxTempDirectorySize });
           } finally {
             conn.closeSync();
           }

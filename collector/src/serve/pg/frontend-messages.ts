@@ -9,8 +9,10 @@ export const GSSENC_REQUEST_CODE = 80877104;
 export const CANCEL_REQUEST_CODE = 80877102;
 export const PROTOCOL_3_0 = 196608;
 
-/** Largest message accepted; a bigger length prefix means garbage or abuse. */
-const MAX_MESSAGE = 64 * 1024 * 1024;
+/** Largest message accepted once authenticated; a bigger length prefix means garbage or abuse. */
+export const MAX_MESSAGE = 64 * 1024 * 1024;
+/** Largest typed message before authentication completes: password and SASL messages are a few hundred bytes. */
+export const MAX_AUTH_MESSAGE = 8 * 1024;
 const MAX_STARTUP = 10_000;
 
 export interface Frame {
@@ -19,34 +21,47 @@ export interface Frame {
   body: Buffer;
 }
 
-/** Accumulates socket bytes and cuts them into frames. */
+/** Accumulates socket bytes and cuts them into frames. Chunks are joined once per frame, not once per chunk. */
 export class FrameReader {
-  private buffer: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private length = 0;
   /** Until startup completes, packets are untyped. */
   typed = false;
+  /** Largest typed message accepted; raised by the session once the client has authenticated. */
+  maxMessage = MAX_AUTH_MESSAGE;
 
   push(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.chunks.push(chunk);
+    this.length += chunk.length;
   }
 
   /** Bytes received but not yet framed (used to refuse data sent ahead of a TLS handshake). */
   get pending(): number {
-    return this.buffer.length;
+    return this.length;
   }
 
   /** The next complete frame, or null if more bytes are needed. Throws PgError on an impossible length. */
   next(): Frame | null {
     const head = this.typed ? 5 : 4;
-    if (this.buffer.length < head) return null;
-    const type = this.typed ? String.fromCharCode(this.buffer[0]) : '';
-    const len = this.buffer.readInt32BE(this.typed ? 1 : 0);
-    const limit = this.typed ? MAX_MESSAGE : MAX_STARTUP;
+    if (this.length < head) return null;
+    if (this.chunks[0].length < head) this.join();
+    const type = this.typed ? String.fromCharCode(this.chunks[0][0]) : '';
+    const len = this.chunks[0].readInt32BE(this.typed ? 1 : 0);
+    const limit = this.typed ? this.maxMessage : MAX_STARTUP;
     if (len < 4 || len > limit) throw new PgError('08P01', `invalid message length ${len}`, { fatal: true });
     const total = len + (this.typed ? 1 : 0);
-    if (this.buffer.length < total) return null;
-    const body = this.buffer.subarray(head, total);
-    this.buffer = this.buffer.subarray(total);
+    if (this.length < total) return null;
+    if (this.chunks[0].length < total) this.join();
+    const first = this.chunks[0];
+    const body = first.subarray(head, total);
+    if (first.length > total) this.chunks[0] = first.subarray(total);
+    else this.chunks.shift();
+    this.length -= total;
     return { type, body };
+  }
+
+  private join(): void {
+    this.chunks = [Buffer.concat(this.chunks, this.length)];
   }
 }
 

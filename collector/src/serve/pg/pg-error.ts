@@ -31,6 +31,12 @@ const DUCKDB_CODES: [RegExp, string][] = [
 export function toPgError(err: unknown): PgError {
   if (err instanceof PgError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  if (/^Out of Memory Error: failed to offload/.test(message) && message.includes('max_temp_directory_size')) {
+    // DuckDB's advice (SET this, PRAGMA that) is not open to SQL users.
+    return new PgError('53100', `could not spill to disk: ${message.split('\n')[0].replace(/^Out of Memory Error: /, '')}`, {
+      hint: 'The query needs more temporary disk space than sql.maxTempDirectorySize allows; narrow it (time range, fewer columns, LIMIT).',
+    });
+  }
   const code = DUCKDB_CODES.find(([re]) => re.test(message))?.[1] ?? 'XX000';
   return new PgError(code, message);
 }

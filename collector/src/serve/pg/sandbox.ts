@@ -6,12 +6,15 @@
  *    because the lock-down alone still allows CREATE TABLE, INSERT, CHECKPOINT, …
  */
 import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { DEFAULT_SQL_CONFIG } from './config.js';
 import { PgError } from './pg-error.js';
 import { calledFunctions, splitSql, type SqlStatement } from './sql-lexer.js';
 
 export interface LockDownOptions {
   /** Directories that stay readable/writable (snapshots, exports). Must exist; empty by default. */
   allowedDirectories?: string[];
+  /** DuckDB's max_temp_directory_size: the most a query may spill to disk. @default DEFAULT_SQL_CONFIG.maxTempDirectorySize */
+  maxTempDirectorySize?: string;
 }
 
 async function setting(conn: DuckDBConnection, name: string): Promise<string> {
@@ -32,6 +35,8 @@ export async function lockDownInstance(conn: DuckDBConnection, options: LockDown
     'SET allow_community_extensions = false',
     // Sessions are told TimeZone=UTC; make date_trunc & co. on TIMESTAMPTZ agree.
     "SET TimeZone = 'UTC'",
+    // DuckDB's default is 90 % of the free disk: one query could fill it.
+    `SET max_temp_directory_size = ${quote(options.maxTempDirectorySize ?? DEFAULT_SQL_CONFIG.maxTempDirectorySize)}`,
   ];
   if (options.allowedDirectories?.length) {
     statements.push(`SET allowed_directories = [${options.allowedDirectories.map(quote).join(', ')}]`);

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { makeScramVerifier } from './auth-scram.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { parseListen, type SqlConfig } from './config.js';
+import { PendingLogins } from './pending-logins.js';
 import { PgError } from './pg-error.js';
 import { QueryLimiter } from './query-limiter.js';
 import { Session, type ServerContext } from './session.js';
@@ -18,7 +19,7 @@ export interface PgServerSettings {
 
 export interface PgServer {
   address: { host: string; port: number };
-  /** Sessions holding a DuckDB connection (authenticating, open, or still closing). */
+  /** Authenticated sessions, counted against maxConnections (open, or still freeing their DuckDB connection). */
   readonly sessions: number;
   /** Stops listening, ends every session (FATAL 57P01) and frees their DuckDB connections. */
   close(): Promise<void>;
@@ -44,6 +45,7 @@ export async function createPgServer(config: SqlConfig, deps: PgServerSettings):
     limiter: new QueryLimiter(config.maxConcurrentQueries),
     throttle: new AuthThrottle({ baseDelayMs: config.authFailureDelayMs, maxDelayMs: config.authFailureMaxDelayMs }),
     sessions: new Map(),
+    pending: new PendingLogins(),
     active: new Set(),
   };
   const all = new Set<Session>();
@@ -59,7 +61,7 @@ export async function createPgServer(config: SqlConfig, deps: PgServerSettings):
   });
   server.on('error', (err) => deps.logger.error({ err }, 'sql endpoint error'));
   const bound = server.address() as AddressInfo;
-  deps.logger.info({ host: bound.address, port: bound.port, tls: Boolean(tls) }, 'sql endpoint listening');
+  deps.logger.debug({ host: bound.address, port: bound.port, tls: Boolean(tls) }, 'sql endpoint listening');
   return {
     address: { host: bound.address, port: bound.port },
     get sessions() {

@@ -46,6 +46,15 @@ export function formatDurationMs(ms: number): string {
 
 const duration = (name: string) => (v: string): string => formatDurationMs(parseDurationMs(name, v));
 
+/**
+ * A statement timeout a client asks for, capped by the configured one (`maxMs`, 0 = no cap): a session may lower
+ * it, never raise or disable it; 0 ("none") means the cap.
+ */
+const cappedTimeout = (maxMs: number) => (v: string): string => {
+  const ms = parseDurationMs('statement_timeout', v);
+  return formatDurationMs(maxMs > 0 && (ms === 0 || ms > maxMs) ? maxMs : ms);
+};
+
 export const SERVER_VERSION = '16.0';
 
 function definitions(statementTimeoutMs: number): ParameterDef[] {
@@ -69,7 +78,7 @@ function definitions(statementTimeoutMs: number): ParameterDef[] {
     { name: 'transaction_isolation', initial: 'read committed', accept: anyValue },
     { name: 'extra_float_digits', initial: '1', accept: oneOf('extra_float_digits', /^-?[0-3]$/) },
     { name: 'search_path', initial: '"$user", public', accept: anyValue },
-    { name: 'statement_timeout', initial: formatDurationMs(statementTimeoutMs), accept: duration('statement_timeout') },
+    { name: 'statement_timeout', initial: formatDurationMs(statementTimeoutMs), accept: cappedTimeout(statementTimeoutMs) },
     { name: 'lock_timeout', initial: '0', accept: duration('lock_timeout') },
     { name: 'idle_in_transaction_session_timeout', initial: '0', accept: duration('idle_in_transaction_session_timeout') },
     { name: 'idle_session_timeout', initial: '0', accept: duration('idle_session_timeout') },

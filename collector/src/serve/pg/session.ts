@@ -13,6 +13,7 @@ import type { SqlConfig } from './config.js';
 import {
   BodyReader,
   FrameReader,
+  MAX_MESSAGE,
   decodeBind,
   decodeExecute,
   decodeParse,
@@ -29,7 +30,9 @@ import { rewriteForDuckDB } from './catalog-compat.js';
 import { planEmulated, type EmulatedCommand, type EmulatedResult } from './emulated-commands.js';
 import { PgError, toPgError } from './pg-error.js';
 import { pgColumnType, typeSize, OID } from './pg-types.js';
+import type { PendingLogins } from './pending-logins.js';
 import type { QueryLimiter } from './query-limiter.js';
+import { ResultStream } from './result-stream.js';
 import { prepareChecked } from './sandbox.js';
 import { SessionParameters } from './session-parameters.js';
 import { splitSql, type SqlStatement } from './sql-lexer.js';
@@ -46,7 +49,9 @@ export interface ServerContext {
   /** Failed-password lock-out per client address. */
   throttle: AuthThrottle;
   sessions: Map<number, Session>;
-  /** Sessions past the startup packet, counted against maxConnections. */
+  /** Connections that have not authenticated yet (bounded apart from maxConnections). */
+  pending: PendingLogins<Session>;
+  /** Authenticated sessions, counted against maxConnections until their DuckDB connection is closed. */
   active: Set<Session>;
 }
 
@@ -70,14 +75,10 @@ interface Portal {
   prepared: Prepared;
   params: (Buffer | null)[];
   paramFormats: number[];
-  /** Filled by the first Describe or Execute. */
-  result: { fields: FieldDescription[] | null; rows: Buffer[]; tag: string } | null;
-  sent: number;
-}
-
-interface RowSink {
-  fields(fields: FieldDescription[]): void;
-  rows(rows: Buffer[]): Promise<void> | void;
+  /** An emulated command's result, filled by the first Describe or Execute. */
+  emulated: { rows: Buffer[]; tag: string; sent: number } | null;
+  /** A DuckDB statement's result, started by the first Describe or Execute. */
+  stream: ResultStream | null;
 }
 
 type Auth =
@@ -102,6 +103,8 @@ export class Session {
   private skipUntilSync = false;
   private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
+  /** The result streaming on this session's DuckDB connection; any other use of the connection must end it. */
+  private openStream: ResultStream | null = null;
 
   /** The client address (IPv6: /64) failed passwords are counted against. */
   private readonly throttleKey: string;
@@ -120,6 +123,9 @@ export class Session {
   }
 
   start(): void {
+    for (const old of this.ctx.pending.admit(this, this.throttleKey)) {
+      old.fatal(new PgError('53300', 'too many connections waiting to authenticate; this one waited longest'));
+    }
     this.attach(this.socket);
     this.startupTimer = setTimeout(() => this.fatal(new PgError('08006', 'startup timed out')), STARTUP_TIMEOUT_MS);
   }
@@ -168,25 +174,27 @@ export class Session {
     this.out.push(...buffers);
   }
 
-  /** Writes what is buffered; waits for the socket to drain when its buffer is full. */
-  private async flush(): Promise<void> {
+  /** Writes what is buffered; waits for the socket to drain when its buffer is full, or until `signal` aborts. */
+  private async flush(signal?: AbortSignal): Promise<void> {
     if (this.out.length === 0 || this.state === 'closed' || this.socket.destroyed) {
       this.out = [];
       return;
     }
     const data = Buffer.concat(this.out);
     this.out = [];
-    if (!this.socket.write(data)) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.socket.off('drain', done);
-          this.socket.off('close', done);
-          resolve();
-        };
-        this.socket.on('drain', done);
-        this.socket.on('close', done);
-      });
-    }
+    if (this.socket.write(data) || signal?.aborted) return;
+    const socket = this.socket;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+      signal?.addEventListener('abort', done);
+    });
   }
 
   private sendError(err: PgError, severity: 'ERROR' | 'FATAL' = 'ERROR'): void {
@@ -219,6 +227,7 @@ export class Session {
     }
     this.state = 'closed';
     if (this.startupTimer) clearTimeout(this.startupTimer);
+    this.ctx.pending.remove(this);
     this.ctx.sessions.delete(this.pid);
     this.abort?.abort(new PgError('57P01', 'terminating connection'));
     this.socket.end();
@@ -338,10 +347,6 @@ export class Session {
       return this.fatal(new PgError('0A000', 'replication connections are not supported'));
     }
     if (!startup.params.user) return this.fatal(new PgError('28000', 'no PostgreSQL user name specified in startup packet'));
-    if (this.ctx.active.size >= this.ctx.config.maxConnections) {
-      return this.fatal(new PgError('53300', 'sorry, too many clients already'));
-    }
-    this.ctx.active.add(this);
     this.startup = startup;
     this.reader.typed = true;
     this.state = 'auth';
@@ -417,6 +422,12 @@ export class Session {
     if (database !== this.ctx.config.database) {
       return this.fatal(new PgError('3D000', `database "${database}" does not exist`, { hint: `Connect to database "${this.ctx.config.database}".` }));
     }
+    if (this.ctx.active.size >= this.ctx.config.maxConnections) {
+      return this.fatal(new PgError('53300', 'sorry, too many clients already'));
+    }
+    this.ctx.pending.remove(this);
+    this.ctx.active.add(this);
+    this.reader.maxMessage = MAX_MESSAGE;
     this.conn = await this.ctx.instance.connect();
     this.params = new SessionParameters(this.ctx.config.statementTimeoutMs, { user: params.user, application_name: params.application_name });
     // Lenient, unlike SET: drivers send settings of their own environment (JDBC sends the JVM's TimeZone).
@@ -440,11 +451,46 @@ export class Session {
 
   // ---- statements ---------------------------------------------------------------------------------------
 
-  /** Plans one statement: emulated, or prepared on DuckDB after the sandbox checks. */
-  private async prepare(stmt: SqlStatement | null, paramOids: number[] = []): Promise<Prepared> {
+  /**
+   * Runs one step of a statement on DuckDB (preparing it, starting it, reading its rows) inside a QueryLimiter
+   * slot and under the statement timeout; the timeout, a CancelRequest or closing the session interrupts it. The
+   * slot is held until DuckDB returns, even after an interrupt it only notices later. Rejects with the abort reason.
+   */
+  private async guarded<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const abort = new AbortController();
+    this.abort = abort;
+    const timeoutMs = this.params!.statementTimeoutMs;
+    const timer =
+      timeoutMs > 0 ? setTimeout(() => abort.abort(new PgError('57014', 'canceling statement due to statement timeout')), timeoutMs) : null;
+    const interrupt = (): void => this.conn?.interrupt();
+    abort.signal.addEventListener('abort', interrupt);
+    let release: (() => void) | null = null;
+    try {
+      release = await this.ctx.limiter.acquire(abort.signal);
+      const result = await work(abort.signal);
+      abort.signal.throwIfAborted();
+      return result;
+    } catch (err) {
+      if (abort.signal.aborted) throw abort.signal.reason;
+      throw err;
+    } finally {
+      if (timer) clearTimeout(timer);
+      abort.signal.removeEventListener('abort', interrupt);
+      release?.();
+      if (this.abort === abort) this.abort = null;
+    }
+  }
+
+  /** Plans one statement that needs no DuckDB work (empty or emulated); null when DuckDB must prepare it. */
+  private plan(stmt: SqlStatement | null, paramOids: number[]): Prepared | null {
     if (stmt === null) return { stmt, emulated: null, duck: null, explain: false, paramOids };
     const emulated = planEmulated(stmt, this.params!);
-    if (emulated) return { stmt, emulated, duck: null, explain: false, paramOids };
+    return emulated ? { stmt, emulated, duck: null, explain: false, paramOids } : null;
+  }
+
+  /** Prepares a statement on DuckDB after the sandbox checks. DuckDB evaluates constants here: call it guarded. */
+  private async prepareDuck(stmt: SqlStatement, paramOids: number[]): Promise<Prepared> {
+    this.endStream();
     const { prepared: duck, explain } = await prepareChecked(this.conn!, stmt, (s) => rewriteForDuckDB(s, this.params!));
     const oids = [...paramOids];
     for (let i = 0; i < duck.parameterCount; i++) {
@@ -453,9 +499,40 @@ export class Session {
     return { stmt, emulated: null, duck, explain, paramOids: oids };
   }
 
+  /** Binds and starts a DuckDB statement. Call it guarded. */
+  private async startStream(prepared: Prepared, params: (Buffer | null)[], paramFormats: number[]): Promise<ResultStream> {
+    this.endStream();
+    const duck = prepared.duck!;
+    duck.clearBindings();
+    bindParameters(duck, params, paramFormats, prepared.paramOids);
+    this.openStream = await ResultStream.open(duck);
+    return this.openStream;
+  }
+
+  private endStream(): void {
+    this.openStream?.close();
+    this.openStream = null;
+  }
+
+  /** Sends up to `limit` rows of `stream`, a chunk at a time, each once the client has read the one before. */
+  private async sendRows(stream: ResultStream, limit: number, signal: AbortSignal): Promise<void> {
+    for (let left = limit; left > 0; ) {
+      const rows = await stream.next(left, signal);
+      if (rows.length === 0) return;
+      left -= rows.length;
+      this.send(...rows);
+      await this.flush(signal);
+      signal.throwIfAborted();
+    }
+  }
+
+  private static tag(prepared: Prepared, stream: ResultStream): string {
+    return prepared.explain ? 'EXPLAIN' : `SELECT ${stream.count}`;
+  }
+
   /** Rejects statements inside a failed transaction block, as PostgreSQL does. */
-  private checkTransaction(prepared: Prepared): void {
-    if (this.tx === 'E' && !prepared.emulated?.allowedWhenFailed) {
+  private checkTransaction(emulated: EmulatedCommand | null): void {
+    if (this.tx === 'E' && !emulated?.allowedWhenFailed) {
       throw new PgError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
     }
   }
@@ -487,92 +564,48 @@ export class Session {
     return tag;
   }
 
-  /**
-   * Runs a DuckDB statement under the statement timeout, the cancel key and the concurrency limit. Announces the
-   * columns to `sink.fields`, then passes encoded DataRows to `sink.rows` a chunk at a time; returns the row count.
-   */
-  private async runDuck(prepared: Prepared, params: (Buffer | null)[], paramFormats: number[], sink: RowSink): Promise<number> {
-    const duck = prepared.duck!;
-    const abort = new AbortController();
-    this.abort = abort;
-    const timeoutMs = this.params!.statementTimeoutMs;
-    const timer =
-      timeoutMs > 0 ? setTimeout(() => abort.abort(new PgError('57014', 'canceling statement due to statement timeout')), timeoutMs) : null;
-    const interrupt = (): void => this.conn?.interrupt();
-    abort.signal.addEventListener('abort', interrupt);
-    let release: (() => void) | null = null;
-    try {
-      release = await this.ctx.limiter.acquire(abort.signal);
-      duck.clearBindings();
-      bindParameters(duck, params, paramFormats, prepared.paramOids);
-      const result = await duck.run();
-      abort.signal.throwIfAborted();
-      const types = result.columnTypes().map(pgColumnType);
-      sink.fields(result.columnNames().map((name, i) => ({ name, typeOid: types[i].oid, typeSize: typeSize(types[i].oid) })));
-      let count = 0;
-      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-        abort.signal.throwIfAborted();
-        const columns = chunk.getColumns();
-        const rows: Buffer[] = [];
-        for (let r = 0; r < chunk.rowCount; r++) {
-          rows.push(msg.dataRow(columns.map((col, c) => (col[r] === null ? null : types[c].format(col[r])))));
-        }
-        count += rows.length;
-        await sink.rows(rows);
-      }
-      return count;
-    } catch (err) {
-      if (abort.signal.aborted) throw abort.signal.reason;
-      throw err;
-    } finally {
-      if (timer) clearTimeout(timer);
-      abort.signal.removeEventListener('abort', interrupt);
-      release?.();
-      if (this.abort === abort) this.abort = null;
-    }
-  }
-
   // ---- simple query protocol ----------------------------------------------------------------------------
 
   private async simpleQuery(sql: string): Promise<void> {
     const statements = splitSql(sql);
     if (statements.length === 0) this.send(msg.emptyQueryResponse());
     for (const stmt of statements) {
-      let prepared: Prepared | null = null;
       try {
-        prepared = await this.prepare(stmt);
-        this.checkTransaction(prepared);
-        await this.runSimple(prepared);
+        const emulated = this.plan(stmt, [])?.emulated;
+        if (emulated) this.runEmulated(emulated);
+        else await this.guarded((signal) => this.runSimple(stmt, signal));
       } catch (err) {
         const pgErr = toPgError(err);
         if (pgErr.code === '57P01') return; // connection is closing
         this.sendError(pgErr);
         if (this.tx === 'T') this.tx = 'E';
         break;
-      } finally {
-        prepared?.duck?.destroySync();
       }
     }
     this.send(msg.readyForQuery(this.tx));
     await this.flush();
   }
 
-  private async runSimple(prepared: Prepared): Promise<void> {
-    if (prepared.emulated) {
-      const result = prepared.emulated.run(this.params!);
-      if (prepared.emulated.fields) this.send(msg.rowDescription(prepared.emulated.fields));
-      for (const row of result.rows ?? []) this.send(msg.dataRow(row));
-      this.send(msg.commandComplete(this.applyEmulated(result)));
-      return;
+  private runEmulated(emulated: EmulatedCommand): void {
+    this.checkTransaction(emulated);
+    const result = emulated.run(this.params!);
+    if (emulated.fields) this.send(msg.rowDescription(emulated.fields));
+    for (const row of result.rows ?? []) this.send(msg.dataRow(row));
+    this.send(msg.commandComplete(this.applyEmulated(result)));
+  }
+
+  /** Prepares, runs and streams one DuckDB statement: one statement timeout and one slot for all of it. */
+  private async runSimple(stmt: SqlStatement, signal: AbortSignal): Promise<void> {
+    this.checkTransaction(null);
+    const prepared = await this.prepareDuck(stmt, []);
+    try {
+      const stream = await this.startStream(prepared, [], []);
+      this.send(msg.rowDescription(stream.fields));
+      await this.sendRows(stream, Infinity, signal);
+      this.send(msg.commandComplete(Session.tag(prepared, stream)));
+    } finally {
+      prepared.duck!.destroySync();
     }
-    const count = await this.runDuck(prepared, [], [], {
-      fields: (fields) => this.send(msg.rowDescription(fields)),
-      rows: async (rows) => {
-        this.send(...rows);
-        await this.flush();
-      },
-    });
-    this.send(msg.commandComplete(prepared.explain ? 'EXPLAIN' : `SELECT ${count}`));
   }
 
   // ---- extended query protocol --------------------------------------------------------------------------
@@ -582,7 +615,8 @@ export class Session {
     if (name && this.statements.has(name)) throw new PgError('42P05', `prepared statement "${name}" already exists`);
     const statements = splitSql(sql);
     if (statements.length > 1) throw new PgError('42601', 'cannot insert multiple commands into a prepared statement');
-    const prepared = await this.prepare(statements[0] ?? null, paramOids);
+    const stmt = statements[0] ?? null;
+    const prepared = this.plan(stmt, paramOids) ?? (await this.guarded(() => this.prepareDuck(stmt!, paramOids)));
     if (!name) this.dropStatement('');
     this.statements.set(name, prepared);
     this.send(msg.parseComplete());
@@ -600,7 +634,7 @@ export class Session {
       throw new PgError('08P01', `bind message supplies ${m.params.length} parameters, but prepared statement "${m.statement}" requires ${expected}`);
     }
     if (m.portal && this.portals.has(m.portal)) throw new PgError('42P03', `cursor "${m.portal}" already exists`);
-    this.portals.set(m.portal, { prepared, params: m.params, paramFormats: m.paramFormats, result: null, sent: 0 });
+    this.portals.set(m.portal, { prepared, params: m.params, paramFormats: m.paramFormats, emulated: null, stream: null });
     this.send(msg.bindComplete());
   }
 
@@ -622,30 +656,16 @@ export class Session {
       return;
     }
     if (!portal.prepared.duck) return void this.send(msg.noData());
-    // Column types can depend on the bound parameters, so the portal runs now and Execute sends its rows.
-    const result = await this.materialize(portal);
-    this.send(result.fields ? msg.rowDescription(result.fields) : msg.noData());
+    // Column types can depend on the bound parameters, so the portal starts now and Execute reads its rows.
+    const stream = await this.guarded(() => this.portalStream(portal));
+    this.send(msg.rowDescription(stream.fields));
   }
 
-  private async materialize(portal: Portal): Promise<NonNullable<Portal['result']>> {
-    if (portal.result) return portal.result;
-    this.checkTransaction(portal.prepared);
-    if (portal.prepared.emulated) {
-      const result = portal.prepared.emulated.run(this.params!);
-      const tag = this.applyEmulated(result);
-      portal.result = { fields: portal.prepared.emulated.fields, rows: (result.rows ?? []).map((r) => msg.dataRow(r)), tag };
-      return portal.result;
-    }
-    const rows: Buffer[] = [];
-    let fields: FieldDescription[] = [];
-    const count = await this.runDuck(portal.prepared, portal.params, portal.paramFormats, {
-      fields: (f) => (fields = f),
-      rows: (chunk) => {
-        for (const r of chunk) rows.push(r);
-      },
-    });
-    portal.result = { fields, rows, tag: portal.prepared.explain ? 'EXPLAIN' : `SELECT ${count}` };
-    return portal.result;
+  private async portalStream(portal: Portal): Promise<ResultStream> {
+    if (portal.stream) return portal.stream;
+    this.checkTransaction(null);
+    portal.stream = await this.startStream(portal.prepared, portal.params, portal.paramFormats);
+    return portal.stream;
   }
 
   private async execute(body: Buffer): Promise<void> {
@@ -653,15 +673,26 @@ export class Session {
     const portal = this.portals.get(name);
     if (!portal) throw new PgError('34000', `portal "${name}" does not exist`);
     if (!portal.prepared.stmt) return void this.send(msg.emptyQueryResponse());
-    const result = await this.materialize(portal);
-    const end = maxRows > 0 ? Math.min(result.rows.length, portal.sent + maxRows) : result.rows.length;
-    for (; portal.sent < end; portal.sent++) this.send(result.rows[portal.sent]);
-    if (portal.sent < result.rows.length) {
-      this.send(msg.portalSuspended());
-    } else {
-      this.send(msg.commandComplete(result.tag));
+    const limit = maxRows > 0 ? maxRows : Infinity;
+    if (portal.prepared.emulated) return this.executeEmulated(portal, portal.prepared.emulated, limit);
+    await this.guarded(async (signal) => {
+      const stream = await this.portalStream(portal);
+      await this.sendRows(stream, limit, signal);
+      this.send((await stream.done(signal)) ? msg.commandComplete(Session.tag(portal.prepared, stream)) : msg.portalSuspended());
+    });
+  }
+
+  private executeEmulated(portal: Portal, emulated: EmulatedCommand, limit: number): void {
+    if (!portal.emulated) {
+      this.checkTransaction(emulated);
+      const result = emulated.run(this.params!);
+      const tag = this.applyEmulated(result);
+      portal.emulated = { rows: (result.rows ?? []).map((r) => msg.dataRow(r)), tag, sent: 0 };
     }
-    if (this.out.length > 1024) await this.flush();
+    const { rows, tag } = portal.emulated;
+    const end = Math.min(rows.length, portal.emulated.sent + limit);
+    for (; portal.emulated.sent < end; portal.emulated.sent++) this.send(rows[portal.emulated.sent]);
+    this.send(portal.emulated.sent < rows.length ? msg.portalSuspended() : msg.commandComplete(tag));
   }
 
   private closeTarget(body: Buffer): void {

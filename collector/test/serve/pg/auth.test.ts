@@ -4,7 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type Socket } from 'node:net';
 import pg from 'pg';
+import { parse, serialize } from 'pg-protocol';
+import type { BackendMessage } from 'pg-protocol/dist/messages.js';
+import { MAX_PENDING_PER_ADDRESS } from '../../../src/serve/pg/pending-logins.js';
 import { PASSWORD, USER, startHarness, type Harness } from './harness.js';
 
 async function connectError(h: Harness, overrides: Partial<pg.ClientConfig>): Promise<unknown> {
@@ -102,6 +106,83 @@ describe('TLS', () => {
       encoding: 'utf8',
     });
     expect(out.trim()).toBe('1');
+  });
+});
+
+/** A raw connection that never authenticates; records what the server sends and whether it closed. */
+class Unauthenticated {
+  readonly messages: BackendMessage[] = [];
+  closed = false;
+  private constructor(readonly socket: Socket) {
+    void parse(socket, (m) => this.messages.push(m));
+    socket.on('close', () => (this.closed = true));
+    socket.on('error', () => {});
+  }
+
+  static async open(port: number, startup = true): Promise<Unauthenticated> {
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const c = new Unauthenticated(socket);
+    if (startup) {
+      socket.write(serialize.startup({ user: USER, database: 'spyglass' }));
+      await c.until(() => c.messages.length > 0); // asked for a password
+    }
+    return c;
+  }
+
+  /** Resolves once `done` holds; false after `ms`. */
+  async until(done: () => boolean, ms = 5000): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!done()) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+}
+
+describe('connections that have not authenticated', () => {
+  let h: Harness;
+  const idle: Unauthenticated[] = [];
+  beforeAll(async () => {
+    h = await startHarness({ config: { maxConnections: 2 } });
+  });
+  afterAll(async () => {
+    for (const c of idle) c.socket.destroy();
+    await h?.close();
+  });
+
+  it('do not count against maxConnections: idle sockets without a password keep no one out', async () => {
+    for (let i = 0; i < 5; i++) idle.push(await Unauthenticated.open(h.port));
+    const a = await h.client();
+    const b = await h.client();
+    expect((await a.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    expect(await connectError(h, {})).toMatchObject({ code: '53300' }); // authenticated sessions still are
+    await a.end();
+    await b.end();
+    expect(idle.every((c) => !c.closed)).toBe(true);
+  });
+
+  it('are bounded per client address: beyond the bound the oldest is closed with 53300', async () => {
+    const extra = MAX_PENDING_PER_ADDRESS - idle.length + 2;
+    for (let i = 0; i < extra; i++) idle.push(await Unauthenticated.open(h.port, i % 2 === 0));
+    const [first, second] = idle;
+    expect(await first.until(() => first.closed && second.closed)).toBe(true);
+    expect(first.messages.at(-1)).toMatchObject({ name: 'error', code: '53300' });
+    expect(idle.slice(2).every((c) => !c.closed)).toBe(true);
+    const c = await h.client();
+    expect((await c.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    await c.end();
+  });
+
+  it('may send only small messages: a huge password message is refused as soon as its length arrives', async () => {
+    const c = await Unauthenticated.open(h.port);
+    const header = Buffer.alloc(5);
+    header.write('p', 0);
+    header.writeInt32BE(64 * 1024 * 1024, 1);
+    c.socket.write(header);
+    expect(await c.until(() => c.closed)).toBe(true);
+    expect(c.messages.at(-1)).toMatchObject({ name: 'error', code: '08P01', message: `invalid message length ${64 * 1024 * 1024}` });
   });
 });
 

@@ -4,6 +4,8 @@ import { sendCancel } from './raw-client.js';
 
 /** Several seconds of CPU in DuckDB, interruptible at any point. */
 const SLOW = 'SELECT count(*) FROM range(20000000000) t(a) WHERE a % 7 = 3';
+/** A constant DuckDB folds while preparing, in one function call it cannot interrupt: ~2 s here for 100 MB. */
+const slowPrepare = (mb: number): string => `SELECT length(md5(repeat('x', ${mb * 1_000_000}))) AS n`;
 
 let h: Harness;
 beforeAll(async () => {
@@ -19,6 +21,33 @@ describe('statement timeout', () => {
     await expect(c.query(SLOW)).rejects.toMatchObject({ code: '57014', message: 'canceling statement due to statement timeout' });
     expect(Date.now() - started).toBeLessThan(5000);
     expect((await c.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+  });
+
+  it('covers preparing, where DuckDB evaluates constant expressions', async () => {
+    const c = await h.client();
+    await c.query('SET statement_timeout = 100');
+    await expect(c.query(slowPrepare(100))).rejects.toMatchObject({ code: '57014' });
+    expect((await c.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+  });
+
+  it('lets a session lower the configured timeout, never raise or disable it', async () => {
+    const strict = await startHarness({ config: { statementTimeoutMs: 250 } });
+    try {
+      const c = await strict.client();
+      const show = async (): Promise<string> => (await c.query('SHOW statement_timeout')).rows[0].statement_timeout;
+      await c.query('SET statement_timeout = 0');
+      expect(await show()).toBe('250ms');
+      await expect(c.query(SLOW)).rejects.toMatchObject({ code: '57014' });
+      await c.query("SET statement_timeout = '1h'");
+      expect(await show()).toBe('250ms');
+      await c.query('SET statement_timeout = 100');
+      expect(await show()).toBe('100ms');
+      const viaStartup = await strict.client({ options: '-c statement_timeout=0' });
+      expect((await viaStartup.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '250ms' }]);
+      await expect(viaStartup.query(SLOW)).rejects.toMatchObject({ code: '57014' });
+    } finally {
+      await strict.close();
+    }
   });
 
   it('applies the configured default to new sessions', async () => {
@@ -95,6 +124,22 @@ describe('concurrency limit', () => {
       const queued = waiting.query('SELECT 42 AS n');
       expect(await long).toBe('57014');
       expect((await queued).rows).toEqual([{ n: 42 }]);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('counts preparing: a statement whose constants take long to fold holds the slot', async () => {
+    const single = await startHarness({ config: { maxConcurrentQueries: 1, statementTimeoutMs: 0 } });
+    try {
+      const folding = await single.client();
+      const waiting = await single.client();
+      const long = folding.query(slowPrepare(300)).then(() => 'done');
+      await new Promise((r) => setTimeout(r, 200));
+      await waiting.query('SET statement_timeout = 300');
+      await expect(waiting.query('SELECT 1')).rejects.toMatchObject({ code: '57014' });
+      expect(await long).toBe('done');
+      expect((await waiting.query('SELECT 2 AS n')).rows).toEqual([{ n: 2 }]);
     } finally {
       await single.close();
     }

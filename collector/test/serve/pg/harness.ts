@@ -64,14 +64,15 @@ export async function insertEvents(conn: DuckDBConnection, count: number, end = 
   await conn.run('COMMIT');
 }
 
-export async function startHarness(opts: { config?: Partial<SqlConfig>; events?: number } = {}): Promise<Harness> {
+/** `duckdb`: instance options (memory_limit, threads …), so a regression cannot take all of the machine's memory. */
+export async function startHarness(opts: { config?: Partial<SqlConfig>; events?: number; duckdb?: Record<string, string> } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'spyglass-pg-'));
-  const instance = await DuckDBInstance.create(join(dir, 'spyglass.duckdb'));
+  const instance = await DuckDBInstance.create(join(dir, 'spyglass.duckdb'), opts.duckdb);
   const writer = await instance.connect();
   await migrate(writer, MIGRATIONS);
   await insertEvents(writer, opts.events ?? 24);
-  await lockDownInstance(writer);
   const config = validateSqlConfig({ listen: '127.0.0.1:0', user: USER, password: PASSWORD, ...opts.config });
+  await lockDownInstance(writer, { maxTempDirectorySize: config.maxTempDirectorySize });
   const server = await createPgServer(config, { instance, logger: pino({ level: 'silent' }) });
   const clients: pg.Client[] = [];
   return {

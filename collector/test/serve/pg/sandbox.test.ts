@@ -96,6 +96,22 @@ describe('lockDownInstance', () => {
     await h.writer.run('DELETE FROM events WHERE identity IS NULL');
   });
 
+  it('bounds what a query may spill to disk (sql.maxTempDirectorySize, 4 GiB by default)', async () => {
+    expect((await c.query("SELECT current_setting('max_temp_directory_size') AS v")).rows).toEqual([{ v: '4.0 GiB' }]);
+    // Small enough that this query must spill, and more than it may.
+    const small = await startHarness({ config: { maxTempDirectorySize: '20MiB' }, duckdb: { memory_limit: '64MB', threads: '1' } });
+    try {
+      const s = await small.client();
+      await expect(s.query("SELECT count(DISTINCT s) FROM (SELECT i::VARCHAR || repeat('x', 200) AS s FROM range(3000000) t(i))")).rejects.toMatchObject({
+        code: '53100',
+        message: expect.stringMatching(/^could not spill to disk: failed to offload data block/),
+        hint: expect.stringMatching(/sql\.maxTempDirectorySize/),
+      });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('cannot be undone from SQL', async () => {
     await expect(h.writer.run('SET enable_external_access = true')).rejects.toThrow(/locked|Cannot enable/);
     await expect(h.writer.run("SELECT * FROM read_csv('/etc/passwd')")).rejects.toThrow(/disabled by configuration/);
